@@ -1,0 +1,377 @@
+"""What every format module shares: reading files exactly, JSONL lines, errors, UTF-16 offsets.
+
+Readers turn a file into an :class:`ImportBatch` and raise :class:`InputError` (``file:line:
+reason``) for the first thing wrong with it; nothing is written until every file of an
+import has been read. Writers take the documents of an export and an output path.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import gc
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from db.records import (
+    AnnotatorRecord,
+    EntityRecord,
+    ExportDocument,
+    ExportFilter,
+    ImportBatch,
+    LabelRecord,
+)
+
+
+class InputError(Exception):
+    """Bad input, located: ``str(error)`` is ``file:line: reason``."""
+
+    def __init__(self, path: str | Path, line: int | None, reason: str):
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.reason}"
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+class Cancelled(Exception):
+    """The user cancelled a long import or export; nothing was written."""
+
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class ImportOptions:
+    annotator: str | None = None  # when given, every span is attributed to this annotator
+    format: str = "auto"
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """What a reader got from one file."""
+
+    batch: ImportBatch
+    skipped: dict[str, int] = field(default_factory=dict)  # e.g. {"rejected": 3}
+    attributed: dict[str, str] = field(default_factory=dict)  # file -> annotator from its name
+
+
+@dataclass(slots=True)
+class ExportOptions:
+    """Format-specific export choices; each format reads the fields it knows."""
+
+    filter: ExportFilter = field(default_factory=ExportFilter)
+    split: float | None = None  # spacy: share of documents held out as dev
+    seed: int = 0
+    overlap: str = "longest"  # conll: which span wins where spans overlap
+    label_order: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ExportContext:
+    """The project-wide facts a writer may need besides the documents."""
+
+    labels: list[LabelRecord]
+    annotators: list[AnnotatorRecord]
+    entities: list[EntityRecord]
+    options: ExportOptions
+    total_documents: int = 0
+    progress: Progress | None = None
+
+
+# --- reading files exactly --------------------------------------------------------------
+
+
+def decode_text(data: bytes, path: str | Path) -> str:
+    """Decode a text file exactly: UTF-8 (a BOM is dropped) or BOM-marked UTF-16.
+
+    Line ends are kept as they are. Anything else (another encoding, a binary file) is an
+    :class:`InputError` naming the line where it goes wrong.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        encoding = "utf-8"
+    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+        if b"\x00" in data:
+            line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+            raise InputError(path, line, "binary data (NUL byte), not a text file")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding == "utf-16":
+            line = data[: exc.start].decode("utf-16", "replace").count("\n") + 1
+            raise InputError(path, line, f"invalid UTF-16 ({exc.reason})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            path,
+            line,
+            f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8 "
+            "or UTF-16 with a byte-order mark",
+        ) from None
+    if encoding == "utf-16" and "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(path, line, "binary data (NUL character), not a text file")
+    return text
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    return decode_text(data, path)
+
+
+def iter_jsonl(path: Path, text: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) for every non-blank line of a JSONL file.
+
+    Lines are split on ``\\n`` only: U+2028 and friends may sit raw inside JSON strings.
+    A UTF-8 file is parsed line by line as bytes, without decoding the whole file first.
+    """
+    if text is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            lines: list = decode_text(data, path).split("\n")
+        else:
+            if data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]
+            lines = data.split(b"\n")
+    else:
+        lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            if isinstance(line, bytes):
+                try:
+                    decode_text(line, path)
+                except InputError as bad_encoding:  # say so, rather than "malformed JSON"
+                    raise InputError(path, number, bad_encoding.reason) from None
+            raise InputError(
+                path, number, f"malformed JSON ({exc.msg} at column {exc.colno})"
+            ) from None
+        if not isinstance(record, dict):
+            raise InputError(path, number, f"expected a JSON object, found {type(record).__name__}")
+        yield number, record
+
+
+def first_record(path: Path) -> dict[str, Any] | None:
+    """The first JSON object of a JSONL file, for format detection (None if unreadable).
+
+    Reads only as far as the first non-blank line, so detecting a large file costs nothing.
+    """
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(4)
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                records = iter_jsonl(path)  # UTF-16 lines cannot be split as bytes
+                return next(records, (0, None))[1]
+            stream.seek(len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0)
+            for raw in stream:
+                if raw.strip():
+                    record = json.loads(raw.decode("utf-8"))
+                    return record if isinstance(record, dict) else None
+    except (OSError, InputError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during bulk reading and writing.
+
+    An import allocates hundreds of thousands of small objects that live until it ends;
+    without this the collector rescans them over and over, which more than doubles the
+    time to read a large file. Cycles made meanwhile are collected once it resumes.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _is_kind(value: Any, kind: type | tuple[type, ...]) -> bool:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        return False  # JSON true is not a number here
+    return isinstance(value, kinds)
+
+
+def require(
+    record: dict[str, Any], key: str, kind: type | tuple[type, ...], path, line: int, what: str = ""
+):
+    """``record[key]``, checked to be present and of ``kind``."""
+    if key not in record:
+        raise InputError(path, line, f"{what}missing {key!r}")
+    value = record[key]
+    if not _is_kind(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        expected = " or ".join(k.__name__ for k in kinds)
+        raise InputError(
+            path, line, f"{what}{key!r} should be {expected}, not {json.dumps(value)[:40]}"
+        )
+    return value
+
+
+def optional(
+    record: dict[str, Any], key: str, kind: type | tuple[type, ...], path, line: int, what: str = ""
+):
+    """``record.get(key)``, checked to be of ``kind`` when present and not null."""
+    if record.get(key) is None:
+        return None
+    return require(record, key, kind, path, line, what)
+
+
+def check_offsets(start: Any, end: Any, length: int, path, line: int, what: str) -> tuple[int, int]:
+    """Offsets that are integers with 0 <= start < end <= length, or an InputError."""
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InputError(
+                path, line, f"{what}{name} should be an integer, not {json.dumps(value)}"
+            )
+    if start >= end:
+        raise InputError(path, line, f"{what}start {start} is not before end {end}")
+    if start < 0 or end > length:
+        raise InputError(
+            path, line, f"{what}offsets {start}-{end} fall outside the text of {length} characters"
+        )
+    return start, end
+
+
+def check_covered(text: str, start: int, end: int, stated: Any, path, line: int, what: str) -> None:
+    """The span's stored text, when the file gives one, must be what the document has."""
+    if stated is None:
+        return
+    covered = text[start:end]
+    if stated != covered:
+        raise InputError(
+            path,
+            line,
+            f"{what}text {str(stated)[:60]!r} disagrees with the document, which has "
+            f"{covered[:60]!r} at {start}-{end}",
+        )
+
+
+def annotator_from_name(path: str | Path) -> str:
+    """The annotator a file's name suggests: doccano exports one file per user, named after
+    the user (``alice.jsonl``); ``analyst_b.doccano.jsonl`` gives ``analyst_b``."""
+    return Path(path).name.split(".", 1)[0]
+
+
+def annotator_for(
+    record_annotator: Any, options: ImportOptions, path, line: int, result: ReadResult | None = None
+) -> str:
+    """``--annotator`` if given, else the annotator the record names, else the file's name
+    (noted in ``result.attributed`` so that the user is told)."""
+    if options.annotator:
+        return options.annotator
+    if isinstance(record_annotator, str) and record_annotator.strip():
+        return record_annotator.strip()
+    if isinstance(record_annotator, int) and not isinstance(record_annotator, bool):
+        return str(record_annotator)
+    name = annotator_from_name(path)
+    if not name:
+        raise InputError(
+            path, line, "the record names no annotator; give one with --annotator NAME"
+        )
+    if result is not None:
+        result.attributed[str(path)] = name
+    return name
+
+
+# --- UTF-16 offsets (doccano, Label Studio) -----------------------------------------------
+
+
+class Utf16Offsets:
+    """Convert between Python code-point offsets and JavaScript (UTF-16 unit) offsets."""
+
+    def __init__(self, text: str):
+        # Code-point indices of astral characters: each one is two UTF-16 units.
+        self._astral = [index for index, char in enumerate(text) if ord(char) > 0xFFFF]
+        self._units = [index + number + 1 for number, index in enumerate(self._astral)]
+        self.length = len(text)
+        self.utf16_length = len(text) + len(self._astral)
+
+    def to_utf16(self, offset: int) -> int:
+        return offset + bisect.bisect_left(self._astral, offset)
+
+    def from_utf16(self, unit: int) -> int | None:
+        """The code-point offset of a UTF-16 offset, or None if it splits a surrogate pair."""
+        if not self._astral:
+            return unit
+        # Each astral character before the offset adds one unit.
+        before = bisect.bisect_right(self._units, unit)
+        if before and self._units[before - 1] == unit:
+            return None  # points between the two halves of a surrogate pair
+        return unit - before
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+@contextmanager
+def atomic_output(
+    path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = ""
+) -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and move it into place only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
+        with open(temporary, mode, **kwargs) as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def dumps(record: Any) -> str:
+    """JSON as Dossier writes it: compact, characters as they are, keys in the order given."""
+    return orjson.dumps(record).decode("utf-8")
+
+
+def dumps_bytes(record: Any) -> bytes:
+    """:func:`dumps` as UTF-8 bytes, for writers that write a binary stream."""
+    return orjson.dumps(record)
+
+
+def counted(
+    documents: Iterable[ExportDocument], context: ExportContext
+) -> Iterator[ExportDocument]:
+    """Pass documents through, reporting progress every 100."""
+    done = 0
+    for document in documents:
+        yield document
+        done += 1
+        if context.progress and done % 100 == 0:
+            context.progress(done, context.total_documents)
+    if context.progress:
+        context.progress(done, context.total_documents)

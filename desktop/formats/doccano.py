@@ -1,0 +1,171 @@
+"""doccano JSONL, in both its forms, with offsets in UTF-16 code units as doccano counts them.
+
+- list form: ``{"text": ..., "label": [[start, end, "LABEL"], ...]}`` (``labels`` also read)
+- entity form: ``{"text": ..., "entities": [{"id", "start_offset", "end_offset", "label"}],
+  "relations": [{"id", "from_id", "to_id", "type"}]}``
+
+Other keys are kept as document metadata. The annotator is the record's ``annotator`` or
+``user`` field unless ``--annotator`` names one; failing both, the file's name (doccano
+exports one file per user, named after the user).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from db.records import ImportBatch, NewDocument, NewRelation, NewSpan
+from db.store import new_uuid
+from desktop.formats.base import (
+    ImportOptions,
+    InputError,
+    ReadResult,
+    Utf16Offsets,
+    annotator_for,
+    check_offsets,
+    iter_jsonl,
+    optional,
+    require,
+)
+
+_KNOWN = {"text", "label", "labels", "entities", "relations", "annotator", "user", "id"}
+_FIELDS = {
+    "title": "title",
+    "source": "source",
+    "url": "url",
+    "date": "published",
+    "published": "published",
+    "language": "language",
+}
+
+
+def _code_points(
+    offsets: Utf16Offsets, start: Any, end: Any, path, line: int, what: str
+) -> tuple[int, int]:
+    """Check UTF-16 offsets as doccano would, then turn them into code points."""
+    start, end = check_offsets(start, end, offsets.utf16_length, path, line, what)
+    converted = (offsets.from_utf16(start), offsets.from_utf16(end))
+    if None in converted:
+        raise InputError(
+            path,
+            line,
+            f"{what}offsets {start}-{end} cut an emoji or other astral character in half",
+        )
+    return converted  # type: ignore[return-value]
+
+
+def read(path: Path, options: ImportOptions) -> ReadResult:
+    batch = ImportBatch()
+    result = ReadResult(batch)
+    for line, record in iter_jsonl(path):
+        text = require(record, "text", str, path, line)
+        if not text:
+            raise InputError(path, line, "the record's text is empty")
+        offsets = Utf16Offsets(text)
+        document = _document(record, text, path, line)
+        raw_spans = _raw_spans(record, path, line)
+        if raw_spans or record.get("relations"):
+            annotator = annotator_for(
+                record.get("annotator", record.get("user")), options, path, line, result
+            )
+        ids: dict[Any, str] = {}
+        for number, (span_id, start, end, label) in enumerate(raw_spans, start=1):
+            what = f"span {number}: "
+            if not isinstance(label, str) or not label:
+                raise InputError(path, line, f"{what}label should be a name, not {label!r}")
+            start, end = _code_points(offsets, start, end, path, line, what)
+            span_uuid = new_uuid()
+            if span_id is not None:
+                if span_id in ids:
+                    raise InputError(path, line, f"{what}entity id {span_id!r} is used twice")
+                ids[span_id] = span_uuid
+            document.spans.append(
+                NewSpan(
+                    label=label,
+                    start=start,
+                    end=end,
+                    annotator=annotator,
+                    uuid=span_uuid,
+                    where=f"{path}:{line}",
+                )
+            )
+        for number, relation in enumerate(
+            optional(record, "relations", list, path, line) or [], start=1
+        ):
+            what = f"relation {number}: "
+            if not isinstance(relation, dict):
+                raise InputError(path, line, f"{what}expected an object")
+            ends = []
+            for key in ("from_id", "to_id"):
+                if key not in relation:
+                    raise InputError(path, line, f"{what}missing {key!r}")
+                if relation[key] not in ids:
+                    raise InputError(
+                        path, line, f"{what}{key} {relation[key]!r} names no entity of this record"
+                    )
+                ends.append(ids[relation[key]])
+            document.relations.append(
+                NewRelation(
+                    type=require(relation, "type", str, path, line, what),
+                    head_uuid=ends[0],
+                    tail_uuid=ends[1],
+                    annotator=annotator,
+                    where=f"{path}:{line}",
+                )
+            )
+        batch.documents.append(document)
+    return result
+
+
+def _raw_spans(record: dict[str, Any], path: Path, line: int) -> list[tuple[Any, Any, Any, Any]]:
+    """(id, start, end, label) for every span of either form, offsets still in UTF-16."""
+    spans: list[tuple[Any, Any, Any, Any]] = []
+    if "entities" in record:
+        entities = require(record, "entities", list, path, line)
+        for number, entity in enumerate(entities, start=1):
+            what = f"entity {number}: "
+            if not isinstance(entity, dict):
+                raise InputError(path, line, f"{what}expected an object")
+            for key in ("start_offset", "end_offset", "label"):
+                if key not in entity:
+                    raise InputError(path, line, f"{what}missing {key!r}")
+            spans.append(
+                (entity.get("id"), entity["start_offset"], entity["end_offset"], entity["label"])
+            )
+        return spans
+    key = "label" if "label" in record else "labels" if "labels" in record else None
+    if key is None:
+        return spans
+    items = record[key]
+    if not isinstance(items, list):
+        raise InputError(path, line, f"{key!r} should be a list of [start, end, label]")
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, list) or len(item) != 3:
+            raise InputError(
+                path, line, f"span {number}: expected [start, end, label], found {item!r}"[:160]
+            )
+        spans.append((None, item[0], item[1], item[2]))
+    return spans
+
+
+def _document(record: dict[str, Any], text: str, path: Path, line: int) -> NewDocument:
+    fields: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in _KNOWN:
+            if key == "id":
+                meta["doccano_id"] = value
+            continue
+        target = _FIELDS.get(key)
+        if target and isinstance(value, str) and target not in fields:
+            fields[target] = value
+        else:
+            meta[key] = value
+    title = fields.pop("title", None)
+    if title is None:
+        from desktop.formats.text import title_from_text
+
+        title = title_from_text(text)
+    return NewDocument(
+        text=text, title=title, meta=meta, imported_from=str(path), where=f"{path}:{line}", **fields
+    )
