@@ -1,0 +1,179 @@
+"""Opening projects: creation, pragmas, migrations with a backup, refusing newer schemas."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import textwrap
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+import db.engine
+from db.engine import DatabaseError, NewerSchemaError, database_url, head_revision, open_engine
+from db.store import Store
+from db.tables import SQLModel
+
+SECOND_REVISION = textwrap.dedent(
+    '''
+    """A later schema, for tests: documents gain a column."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    revision = "9000"
+    down_revision = "0001"
+    branch_labels = None
+    depends_on = None
+
+
+    def upgrade():
+        with op.batch_alter_table("document") as batch:
+            batch.add_column(sa.Column("extra", sa.Text(), nullable=True))
+
+
+    def downgrade():
+        with op.batch_alter_table("document") as batch:
+            batch.drop_column("extra")
+    '''
+)
+
+
+@pytest.fixture
+def newer_migrations(tmp_path, monkeypatch):
+    """Point Dossier at a copy of its migrations with one more revision."""
+
+    def use() -> None:
+        folder = tmp_path / "migrations"
+        shutil.copytree(db.engine.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        (folder / "versions" / "9000_later.py").write_text(SECOND_REVISION, encoding="utf-8")
+        monkeypatch.setattr(db.engine, "MIGRATIONS", folder)
+
+    return use
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_new_project_has_the_whole_schema_and_the_seed_labels(db_url):
+    with Store.open(db_url) as store:
+        with store.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            assert {
+                "document",
+                "label",
+                "annotator",
+                "annotation",
+                "entity",
+                "entity_alias",
+                "relation",
+                "review_decision",
+                "document_state",
+                "alembic_version",
+            } <= tables
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
+        labels = store.labels()
+    assert [(label.name, label.shortcut) for label in labels] == [
+        ("Claim", "C"),
+        ("Actor", "A"),
+        ("Event", "E"),
+    ]
+    assert len({label.colour for label in labels}) == 3
+
+
+def test_sqlite_projects_use_wal_and_enforce_foreign_keys(tmp_path):
+    path = tmp_path / "p.db"
+    with Store.open(path) as store:
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_reopening_keeps_the_users_labels(tmp_path):
+    path = tmp_path / "p.db"
+    with Store.open(path) as store:
+        for label in store.labels():
+            store.delete_label(label.id)
+        store.add_label("Source")
+    with Store.open(path) as store:
+        assert [label.name for label in store.labels()] == ["Source"]
+
+
+def test_an_older_project_is_backed_up_then_migrated(tmp_path, newer_migrations):
+    path = tmp_path / "p.db"
+    with Store.open(path) as store:
+        store.add_label("Location")
+    newer_migrations()
+    with Store.open(path) as store:
+        assert store.backup is not None and store.backup.exists()
+        with store.engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("document")}
+            assert "extra" in columns
+    backup = sqlite3.connect(store.backup)
+    try:
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert ("Location",) in backup.execute("SELECT name FROM label").fetchall()
+    finally:
+        backup.close()
+
+
+def test_a_project_from_a_newer_dossier_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "p.db"
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path / "later"
+        shutil.copytree(db.engine.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        (folder / "versions" / "9000_later.py").write_text(SECOND_REVISION, encoding="utf-8")
+        patch.setattr(db.engine, "MIGRATIONS", folder)
+        Store.open(path).close()
+    before = digest(path)
+    siblings = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(NewerSchemaError, match="newer version of Dossier"):
+        Store.open(path)
+    assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == siblings
+
+
+def test_a_newer_postgresql_schema_is_refused(pg_url, tmp_path, monkeypatch):
+    folder = tmp_path / "later"
+    shutil.copytree(db.engine.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "versions" / "9000_later.py").write_text(SECOND_REVISION, encoding="utf-8")
+    monkeypatch.setattr(db.engine, "MIGRATIONS", folder)
+    Store.open(pg_url).close()
+    monkeypatch.undo()
+    with pytest.raises(NewerSchemaError):
+        Store.open(pg_url)
+
+
+def test_a_database_that_is_not_dossiers_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
+    connection.commit()
+    connection.close()
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="not made by Dossier"):
+        open_engine(path)
+    assert digest(path) == before
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("just some notes\n" * 100, encoding="utf-8")
+    with pytest.raises(DatabaseError, match="not a Dossier database"):
+        open_engine(path)
+    assert path.read_text(encoding="utf-8") == "just some notes\n" * 100
+
+
+def test_database_urls():
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert database_url(":memory:") == "sqlite://"
+    assert database_url("rel/p.db").startswith("sqlite:////")
+
+
+def test_head_revision_is_the_first_one():
+    assert head_revision() == "0001"
