@@ -1981,3 +1981,9 @@ class Store:
                 select(func.count()).select_from(query.subquery())
             ).scalar_one()
         return documents, spans
+
+    # --- dataset formats ---------------------------------------------------------------------
+
+    # --- review: comparing annotators, adjudication ------------------------------------------
+
+    # --- suggestions and training ------------------------------------------------------------

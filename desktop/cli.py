@@ -285,6 +285,12 @@ def stats_command(
             typer.echo(f"  {name.ljust(width)}{cells}  {figures['per_annotator'][name]:>8}")
 
 
+# --- agreement ------------------------------------------------------------------------------
+
+
+# --- suggest and train -----------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:

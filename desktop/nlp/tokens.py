@@ -1,0 +1,109 @@
+"""spaCy tokens for Dossier: one shared blank tokenizer per language, and snapping to tokens.
+
+spaCy is imported on first use, never at import time, so that the window can appear before
+spaCy has loaded. Token offsets are Python code points, like every offset in Dossier.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+DEFAULT_LANGUAGE = "en"
+ZWJ = "\u200d"
+_pipelines: dict[str, Language] = {}
+_lock = threading.Lock()
+
+
+def blank(language: str | None = None) -> Language:
+    """A blank spaCy pipeline (tokenizer only) for ``language``, shared and made once.
+
+    An unknown or missing language falls back to English; ``xx`` is spaCy's
+    multi-language tokenizer.
+    """
+    code = (language or DEFAULT_LANGUAGE).split("-")[0].split("_")[0].lower() or DEFAULT_LANGUAGE
+    with _lock:
+        pipeline = _pipelines.get(code)
+        if pipeline is None:
+            import spacy
+
+            try:
+                pipeline = spacy.blank(code)
+            except Exception:  # spaCy raises ImportError or its own error for unknown codes
+                pipeline = _pipelines.get(DEFAULT_LANGUAGE) or spacy.blank(DEFAULT_LANGUAGE)
+            pipeline.max_length = 10**8  # tokenizing only: long articles are fine
+            _pipelines[code] = pipeline
+        return pipeline
+
+
+def tokenize(text: str, language: str | None = None) -> Doc:
+    """The spaCy Doc of ``text``, tokens only (no length limit: the tokenizer is linear)."""
+    return blank(language).tokenizer(text)
+
+
+def extends_cluster(char: str) -> bool:
+    """Whether ``char`` attaches to the character before it, so that no span may begin at it:
+    combining marks, variation selectors, emoji skin tones, tag characters and the joiner."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or char == ZWJ
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIndex:
+    """Where the words of a text start and end, for fast snapping of selections.
+
+    Whitespace tokens (spaCy makes one of ``"\\r\\n"``, say) are left out: a selection never
+    snaps onto them.
+    """
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    length: int
+
+    @classmethod
+    def of(cls, text: str, language: str | None = None) -> TokenIndex:
+        starts: list[int] = []
+        ends: list[int] = []
+        for token in tokenize(text, language):
+            if token.is_space:
+                continue
+            start, end = token.idx, token.idx + len(token.text)
+            if ends and ends[-1] == start and (extends_cluster(text[start]) or text[start - 1] == ZWJ):
+                ends[-1] = end  # a skin tone or combining mark belongs to what it follows
+                continue
+            starts.append(start)
+            ends.append(end)
+        return cls(tuple(starts), tuple(ends), len(text))
+
+    def snap(self, start: int, end: int) -> tuple[int, int]:
+        """``[start, end)`` made of whole tokens: every token it touches, kept whole, and
+        the whitespace at its edges dropped. A selection of only whitespace is returned
+        unchanged."""
+        if not self.starts or start >= end:
+            return start, end
+        first = bisect.bisect_right(self.ends, start)  # the first token ending after start
+        last = bisect.bisect_left(self.starts, end) - 1  # the last token starting before end
+        if first > last:
+            return start, end
+        return self.starts[first], self.ends[last]
+
+    def token_at(self, offset: int) -> tuple[int, int] | None:
+        """The token covering ``offset``, if any."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        if index >= 0 and self.starts[index] <= offset < self.ends[index]:
+            return self.starts[index], self.ends[index]
+        return None
