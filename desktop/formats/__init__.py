@@ -8,7 +8,7 @@ a format is a module with ``read(path, options) -> ReadResult`` and/or
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +16,6 @@ from types import ModuleType
 from db.records import ExportFilter, ImportBatch, ImportSummary
 from db.store import Store, StoreError
 from desktop.formats.base import (
-    Cancelled,
     ExportContext,
     ExportOptions,
     ImportOptions,
@@ -24,6 +23,7 @@ from desktop.formats.base import (
     collector_paused,
     first_record,
 )
+from desktop.progress import Cancelled, Progress
 
 __all__ = [
     "FORMATS",
@@ -39,8 +39,6 @@ __all__ = [
     "import_paths",
     "read_paths",
 ]
-
-Progress = Callable[[str, int, int], None]  # (what is happening, done, total)
 
 
 @dataclass(frozen=True, slots=True)

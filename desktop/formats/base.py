@@ -29,6 +29,7 @@ from db.records import (
     ImportBatch,
     LabelRecord,
 )
+from desktop.progress import Cancelled  # noqa: F401 - formats raise and re-export it
 
 
 class InputError(Exception):
@@ -44,10 +45,6 @@ class InputError(Exception):
         if self.line is None:
             return f"{self.path}: {self.reason}"
         return f"{self.path}:{self.line}: {self.reason}"
-
-
-class Cancelled(Exception):
-    """The user cancelled a long import or export; nothing was written."""
 
 
 Progress = Callable[[int, int], None]

@@ -82,7 +82,11 @@ class TokenIndex:
             if token.is_space:
                 continue
             start, end = token.idx, token.idx + len(token.text)
-            if ends and ends[-1] == start and (extends_cluster(text[start]) or text[start - 1] == ZWJ):
+            if (
+                ends
+                and ends[-1] == start
+                and (extends_cluster(text[start]) or text[start - 1] == ZWJ)
+            ):
                 ends[-1] = end  # a skin tone or combining mark belongs to what it follows
                 continue
             starts.append(start)
