@@ -1,0 +1,331 @@
+"""Suggestion rules: quality on the seed articles, and speed against bare tokenization.
+
+Quality: the seed articles and analyst A's Prodigy file are imported into an in-memory
+project; the rules run on the two articles analyst A annotated and are scored against
+analyst A's spans, per label, by exact match and by overlap (a suggestion counts when it
+overlaps a span of the same label; a span is found when a suggestion of its label overlaps
+it). Actor propagation is scored leave-one-article-out: on each article it knows only the
+actors analyst A tagged on the *other* article, as it would know them from the rest of a
+project, never the answers on the article itself. Analyst A did not tag every claim, actor
+and event, so precision is a lower bound.
+
+Speed: 10,000 generated articles of about 5 KB are run through the rules (computing
+suggestions, not writing them) and through bare ``nlp.pipe`` with the same blank English
+tokenizer, in the same run; the best of N runs counts. Target: rules within 2x the bare
+tokenizer. Two sets of articles:
+
+- "news mix": a third of the sentences from templates (reporting verbs, quotations,
+  "according to", event triggers, weekdays and dates, known actors), the rest drawn from
+  the seed articles, so that typography, vocabulary and suggestion density are those of
+  real news (the calibration lines compare tokenizer cost and suggestions per KB with the
+  seed articles themselves);
+- "template-only": every sentence from the templates, a worst case for the ratio: a small
+  vocabulary that spaCy's tokenizer cache makes about ten times cheaper to tokenize than
+  real news, and a suggestion every few words.
+
+    python tests/benchmarks/bench_suggest.py [--documents 10000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from db.store import Store  # noqa: E402
+from desktop.formats import import_paths  # noqa: E402
+from desktop.nlp.rules import KnownName, RuleSuggester  # noqa: E402
+from desktop.nlp.tokens import blank  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+LABELS = ("Claim", "Actor", "Event")
+
+# --- quality --------------------------------------------------------------------------------
+
+
+def overlaps(span, others) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def quality() -> None:
+    store = Store.open(":memory:")
+    import_paths(
+        store, sorted(CORPUS.glob("*.txt")) + [CORPUS / "annotations" / "analyst_a.prodigy.jsonl"]
+    )
+    gold: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    actor_texts: dict[int, set[str]] = defaultdict(set)
+    for span in store.spans_where(statuses=["accepted"]):
+        if span.annotator != "analyst_a":
+            continue
+        gold[span.document_id][span.label].append((span.start, span.end))
+        if span.label == "Actor":
+            actor_texts[span.document_id].add(span.text)
+    documents = sorted(gold)
+
+    found: dict[int, dict[str, list[tuple[int, int]]]] = {}
+    per_rule: Counter = Counter()
+    per_rule_hit: Counter = Counter()
+    for document_id in documents:
+        others = set().union(*(actor_texts[d] for d in documents if d != document_id))
+        suggester = RuleSuggester([KnownName(text, "Actor") for text in sorted(others)])
+        document = store.document(document_id)
+        suggestions = suggester.find(document.text, published=document.published)
+        found[document_id] = defaultdict(list)
+        for s in suggestions:
+            found[document_id][s.label].append((s.start, s.end))
+            per_rule[s.rule] += 1
+            per_rule_hit[s.rule] += overlaps((s.start, s.end), gold[document_id][s.label])
+
+    print(f"quality: rules against analyst A on {len(documents)} annotated seed articles")
+    print("  (actor propagation knows only the actors analyst A tagged on the other article)")
+    print(
+        f"  {'label':6}  {'gold':>4}  {'suggested':>9}  {'exact P':>7}  {'exact R':>7}  {'overlap P':>9}  {'overlap R':>9}"
+    )
+    totals = Counter()
+    for label in LABELS:
+        g = [(d, span) for d in documents for span in gold[d][label]]
+        p = [(d, span) for d in documents for span in found[d][label]]
+        exact = sum(1 for d, span in p if span in gold[d][label])
+        p_overlap = sum(1 for d, span in p if overlaps(span, gold[d][label]))
+        r_overlap = sum(1 for d, span in g if overlaps(span, found[d][label]))
+        row = Counter(
+            gold=len(g), suggested=len(p), exact=exact, p_overlap=p_overlap, r_overlap=r_overlap
+        )
+        totals.update(row)
+        print_row(label, row)
+    print_row("all", totals)
+    print("  per rule (suggestions, share overlapping one of analyst A's spans of its label):")
+    for rule, count in sorted(per_rule.items()):
+        print(f"    {rule:18} {count:4d}  {per_rule_hit[rule] / count:5.2f}")
+    store.close()
+
+
+def print_row(label: str, row: Counter) -> None:
+    def ratio(a: int, b: int) -> str:
+        return f"{a / b:.2f}" if b else "  -"
+
+    print(
+        f"  {label:6}  {row['gold']:4d}  {row['suggested']:9d}  {ratio(row['exact'], row['suggested']):>7}  "
+        f"{ratio(row['exact'], row['gold']):>7}  {ratio(row['p_overlap'], row['suggested']):>9}  "
+        f"{ratio(row['r_overlap'], row['gold']):>9}"
+    )
+
+
+# --- speed ----------------------------------------------------------------------------------
+
+ACTORS = [
+    "Kataib Hezbollah",
+    "the Pentagon",
+    "CENTCOM",
+    "the Islamic Resistance in Iraq",
+    "Hamas",
+    "Joe Biden",
+    "Mohammed Shia al-Sudani",
+    "the Iraqi government",
+    "Harakat al-Nujaba",
+    "the US military",
+    "Israel",
+    "Iran",
+    "the IRGC",
+    "Abu Baqir al-Saadi",
+    "Lloyd Austin",
+    "the Houthis",
+    "the White House",
+    "Iraqi officials",
+    "militia leaders",
+    "the PMF",
+]
+PLACES = [
+    "Baghdad",
+    "Erbil",
+    "Syria",
+    "Jordan",
+    "the Red Sea",
+    "Gaza",
+    "Al-Asad base",
+    "Damascus",
+    "Tower 22",
+]
+TRIGGERS = [
+    "strike",
+    "drone strike",
+    "airstrike",
+    "attack",
+    "rocket attack",
+    "killing",
+    "assassination",
+    "raid",
+    "explosion",
+    "retaliation",
+]
+ADJECTIVES = [
+    "precision",
+    "deadly",
+    "large-scale",
+    "retaliatory",
+    "targeted",
+    "second",
+    "renewed",
+    "coordinated",
+]
+VERBS = [
+    "said",
+    "told reporters",
+    "warned",
+    "confirmed",
+    "denied",
+    "announced",
+    "added",
+    "insisted",
+]
+OUTLETS = ["Reuters", "CBS", "Bloomberg", "The Associated Press", "state television"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = ["January", "February", "March", "October", "December"]
+CLAUSES = [
+    "the strikes were a violation of Iraqi sovereignty",
+    "more attacks would follow unless US troops leave the country",
+    "the group had suspended its operations against American forces",
+    "no civilians were harmed in the operation",
+    "the response would be measured and proportionate",
+    "talks with Baghdad on the future of the coalition would continue",
+    "the commander had planned attacks on US bases in the region",
+    "the situation could escalate into a wider regional war",
+]
+
+
+def sentence(rng: random.Random) -> str:
+    actor, other = rng.choice(ACTORS), rng.choice(ACTORS)
+    place, clause = rng.choice(PLACES), rng.choice(CLAUSES)
+    trigger, adjective = rng.choice(TRIGGERS), rng.choice(ADJECTIVES)
+    weekday, month = rng.choice(WEEKDAYS), rng.choice(MONTHS)
+    day = rng.randint(1, 28)
+    capital = actor[0].upper() + actor[1:]
+    kind = rng.randrange(8)
+    if kind == 0:
+        return f"{capital} {rng.choice(VERBS)} on {weekday} that {clause}."
+    if kind == 1:
+        return f"“{clause[0].upper() + clause[1:]},” {actor} told {rng.choice(OUTLETS)}."
+    if kind == 2:
+        return f"According to {other}, {clause}."
+    if kind == 3:
+        return f"The {adjective} {trigger} on {place} {weekday} night killed {rng.randint(2, 40)} people, {actor} said."
+    if kind == 4:
+        return f"{capital} was killed by a US {trigger} in {place} on {month} {day}."
+    if kind == 5:
+        return f"{clause[0].upper() + clause[1:]}, {actor} said in a statement."
+    if kind == 6:
+        return f"Officials from {actor} met {other} in {place} last week to discuss the {trigger}."
+    return f"In {month} {rng.choice([2020, 2023, 2024])}, {actor} launched an {trigger} against {other}."
+
+
+def seed_sentences() -> list[str]:
+    """The sentences of the seed articles: real news typography and vocabulary."""
+    sentences = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for part in re.split(r"(?<=[.!?”])\s+(?=[“A-Z])", line.strip()):
+                if 30 <= len(part) <= 400:
+                    sentences.append(part)
+    return sentences
+
+
+def generate(count: int, size: int = 5000, seed: int = 11, templated: float = 0.35) -> list[str]:
+    """``count`` articles of about ``size`` characters in paragraphs of two to four
+    sentences: a share ``templated`` made from the templates above, the rest drawn from
+    the seed articles (``templated=1`` gives template-only articles)."""
+    rng = random.Random(seed)
+    real = seed_sentences()
+    articles = []
+    for _ in range(count):
+        paragraphs, length = [], 0
+        while length < size:
+            parts = [
+                sentence(rng) if rng.random() < templated else rng.choice(real)
+                for _ in range(rng.randint(2, 4))
+            ]
+            paragraph = " ".join(parts)
+            paragraphs.append(paragraph)
+            length += len(paragraph) + 1
+        articles.append("\n".join(paragraphs))
+    return articles
+
+
+def time_runs(
+    articles: list[str], rules: RuleSuggester, repeat: int
+) -> tuple[float, float, int, list[float]]:
+    """Best-of-``repeat`` seconds of bare ``nlp.pipe`` and of the rules (tokenizing
+    included), the number of suggestions, and the per-article times of the first run."""
+    nlp = blank("en")
+    bare_times, rule_times, per_article = [], [], []
+    suggestions = 0
+    for run in range(repeat):
+        started = time.perf_counter()
+        for _doc in nlp.pipe(articles):
+            pass
+        bare_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        count = 0
+        for article in articles:
+            began = time.perf_counter()
+            count += len(rules.find(article, published="2024-02-08"))
+            if run == 0:
+                per_article.append(time.perf_counter() - began)
+        rule_times.append(time.perf_counter() - started)
+        suggestions = count
+    return min(bare_times), min(rule_times), suggestions, per_article
+
+
+def speed(documents: int, repeat: int) -> None:
+    rules = RuleSuggester([KnownName(name, "Actor") for name in ACTORS])
+    seed_texts = [path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))]
+    rules.find(seed_texts[0], published="2024-02-08")  # build the matchers outside the timing
+
+    def calibration(texts: list[str]) -> str:
+        kilobytes = sum(len(t) for t in texts) / 1000
+        bare, ruled, count, _ = time_runs(texts, rules, 1)
+        return (
+            f"tokenizer {bare / kilobytes * 1e6:5.0f} µs/KB, rules {ruled / kilobytes * 1e6:5.0f} µs/KB, "
+            f"{count / kilobytes:4.1f} suggestions/KB"
+        )
+
+    print(f"\nspeed: best of {repeat} runs; rules = tokenizing + every rule, nothing written")
+    print(f"  calibration, seed articles x20:  {calibration(seed_texts * 20)}")
+    for label, share in (("news mix", 0.35), ("template-only", 1.0)):
+        articles = generate(documents, templated=share)
+        megabytes = sum(len(a.encode("utf-8")) for a in articles) / 1e6
+        print(f"  calibration, {label + ' x200:':19} {calibration(articles[:200])}")
+        bare, ruled, count, per_article = time_runs(articles, rules, repeat)
+        ratio = ruled / bare
+        print(
+            f"  {label}: {documents} articles, {megabytes:.1f} MB "
+            f"({share:.0%} templated sentences, the rest from the seed articles)"
+        )
+        print(f"    bare nlp.pipe (blank English tokenizer)  {bare:7.2f} s")
+        print(f"    rule suggestions (tokenizer included)    {ruled:7.2f} s   {count} suggestions")
+        print(
+            f"    per article: median {statistics.median(per_article) * 1000:.1f} ms, "
+            f"max {max(per_article) * 1000:.1f} ms"
+        )
+        print(f"    ratio {ratio:.2f}x (target <= 2x): {'PASS' if ratio <= 2 else 'OVER TARGET'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    quality()
+    if not args.skip_speed:
+        speed(args.documents, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

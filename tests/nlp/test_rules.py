@@ -1,0 +1,349 @@
+"""Each suggestion rule on small texts, and on the seed articles against analyst A's spans.
+
+Expected spans are located in the text with ``str.index`` on the words an analyst would
+tag, never taken from the rules.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop.nlp.rules import KnownName, RuleSuggester, known_names
+
+THURSDAY = "2024-02-08"
+
+
+def where(text: str, words: str, after: str = "") -> tuple[int, int]:
+    """The offsets of ``words`` in ``text`` (the first occurrence after ``after``)."""
+    start = text.index(words, text.index(after) if after else 0)
+    return start, start + len(words)
+
+
+def found(
+    text: str, label: str, rules=("claims", "events", "dates", "actors"), names=(), published=None
+):
+    suggester = RuleSuggester(names, rules=rules)
+    return [s for s in suggester.find(text, published=published) if s.label == label]
+
+
+def spans(suggestions) -> set[tuple[int, int]]:
+    return {(s.start, s.end) for s in suggestions}
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+
+def test_a_claim_after_said_is_the_reported_clause():
+    text = "Sabereen News, affiliated with Iran’s IRGC, said two people had been killed and several injured."
+    assert spans(found(text, "Claim")) == {
+        where(text, "two people had been killed and several injured")
+    }
+
+
+def test_a_claim_after_said_that_skips_a_time_expression():
+    text = "Iran-backed groups announced Friday that they will resume attacks on US forces."
+    assert spans(found(text, "Claim")) == {where(text, "they will resume attacks on US forces")}
+
+
+def test_told_needs_that_and_a_bare_object_is_no_claim():
+    claim = "Foreign Ministry spokesman Saeed Khatibzadeh told a press briefing in Tehran that the US is wrong."
+    no_claim = (
+        "Senator Bill Hagerty told Bloomberg. US Central Command confirmed the Wednesday attack."
+    )
+    assert spans(found(claim, "Claim")) == {where(claim, "the US is wrong")}
+    assert found(no_claim, "Claim") == []
+
+
+def test_a_claim_before_a_postposed_speaker():
+    text = (
+        "Repeated US strikes are pushing the government to end the mission of US troops, "
+        "Iraqi prime minister's military spokesman Yahya Rasool said on Thursday."
+    )
+    assert spans(found(text, "Claim")) == {
+        where(
+            text, "Repeated US strikes are pushing the government to end the mission of US troops"
+        )
+    }
+
+
+def test_a_speaker_in_the_middle_gives_the_whole_sentence():
+    text = "Many of those bombs, Mr. Knights said, could be traced back to Kataib Hezbollah."
+    assert spans(found(text, "Claim")) == {where(text, text[:-1])}
+
+
+def test_a_quoted_claim_keeps_its_quotation_marks():
+    text = "“These crimes will not go unpunished,” the militia Al-Nujaba movement threatened in a statement."
+    assert spans(found(text, "Claim")) == {where(text, "“These crimes will not go unpunished,”")}
+
+
+def test_scare_quotes_are_not_claims():
+    text = "The PMF harshly denounced the “sinful” attacks on its ‘maximum pressure’ campaign."
+    assert found(text, "Claim") == []
+
+
+def test_a_quotation_left_open_ends_with_its_paragraph():
+    text = "“You take escalation off the table, you take a big tool of deterrence off the table.\nNext paragraph here."
+    assert spans(found(text, "Claim")) == {where(text, text.split("\n")[0])}
+
+
+def test_a_clause_reported_inside_a_quotation_is_part_of_the_quotation():
+    text = "“They say we don’t want to escalate anything with Iran,” Senator Bill Hagerty told Bloomberg."
+    assert spans(found(text, "Claim")) == {
+        where(text, "“They say we don’t want to escalate anything with Iran,”")
+    }
+
+
+def test_a_reported_clause_holding_a_quotation_is_one_claim():
+    text = "CENTCOM said there were “no indications of collateral damage or civilian casualties”."
+    assert spans(found(text, "Claim")) == {
+        where(text, "there were “no indications of collateral damage or civilian casualties”")
+    }
+
+
+@pytest.mark.parametrize(
+    "text,claim",
+    [
+        (
+            "Abu Baqir al-Saadi was once a bodyguard to the founder, according to the Washington Institute.",
+            "Abu Baqir al-Saadi was once a bodyguard to the founder",
+        ),
+        (
+            "According to leaks, the Iraqi prime minister reportedly reached an agreement with the IRI.",
+            "the Iraqi prime minister reportedly reached an agreement with the IRI",
+        ),
+    ],
+)
+def test_according_to_attributes_the_rest_of_the_sentence(text, claim):
+    assert spans(found(text, "Claim")) == {where(text, claim)}
+
+
+def test_a_passive_reporting_verb_reports_nothing():
+    text = "Four fighters died, a claim that could not be independently confirmed."
+    assert found(text, "Claim") == []
+
+
+# --- events and dates -----------------------------------------------------------------------
+
+
+def test_an_event_phrase_runs_from_its_determiner_through_its_time():
+    text = "The US military conducted a precision missile strike Wednesday night eliminating a commander."
+    events = found(text, "Event", published=THURSDAY)
+    assert spans(events) == {where(text, "a precision missile strike Wednesday night")}
+    assert events[0].attributes == {"date": "2024-02-07"}
+
+
+def test_an_event_phrase_takes_its_prepositional_phrases():
+    text = (
+        "Groups had announced a pause following the large-scale retaliatory strikes by the US "
+        "military on dozens of targets in Iraq and Syria on February 3."
+    )
+    events = found(text, "Event", published=THURSDAY)
+    phrase = "the large-scale retaliatory strikes by the US military on dozens of targets in Iraq and Syria on February 3"
+    assert ((*where(text, phrase), {"date": "2024-02-03"})) in [
+        (e.start, e.end, e.attributes) for e in events
+    ]
+
+
+def test_a_trigger_verb_takes_its_auxiliary_and_what_follows():
+    text = "Wisam Mohammed Saber al-Saedi was killed by a US drone strike in Baghdad Wednesday, reportedly."
+    events = found(text, "Event", published=THURSDAY)
+    assert spans(events) == {where(text, "was killed by a US drone strike in Baghdad Wednesday")}
+    assert events[0].attributes["date"] == "2024-02-07"
+
+
+def test_a_nominal_event_with_of_and_a_month():
+    text = "A militia responsible for the deaths of three US troops in January."
+    events = found(text, "Event", published=THURSDAY)
+    assert [(e.start, e.end, e.attributes) for e in events] == [
+        (*where(text, "the deaths of three US troops in January"), {"date": "2024-01"})
+    ]
+
+
+def test_a_verb_after_a_modal_is_not_part_of_the_event():
+    text = "They said they will resume attacks on US forces."
+    assert spans(found(text, "Event", rules=("events",))) == {where(text, "attacks on US forces")}
+
+
+def test_a_capitalised_trigger_inside_a_name_is_no_event():
+    text = "Former US Special Operations Commander Gen. Tony Thomas told CBS."
+    assert found(text, "Event") == []
+
+
+def test_a_date_after_a_reporting_verb_dates_the_saying_not_the_event():
+    text = "The strikes, the spokesman said on Thursday, were legal."
+    events = found(text, "Event", published=THURSDAY)
+    assert [e.attributes for e in events] == [{}]
+
+
+def test_a_nearby_date_outside_the_event_still_dates_it():
+    text = "The first major attack was launched on February 3, hitting more than 85 targets."
+    events = {(e.start, e.end): e.attributes for e in found(text, "Event", published=THURSDAY)}
+    assert events[where(text, "The first major attack")] == {}
+    assert events[where(text, "was launched on February 3")] == {"date": "2024-02-03"}
+
+
+def test_dates_stay_unresolved_without_a_publication_date():
+    text = "A precision missile strike Wednesday night."
+    assert [e.attributes for e in found(text, "Event", published=None)] == [{}]
+
+
+# --- actor propagation ----------------------------------------------------------------------
+
+
+def test_known_actors_are_suggested_wherever_they_occur_as_whole_tokens():
+    text = "Kataib Hezbollah’s operations. KATAIB HEZBOLLAH and Kataib Hezbollahs are other strings. Then Kataib Hezbollah."
+    actors = found(text, "Actor", rules=("actors",), names=[KnownName("Kataib Hezbollah", "Actor")])
+    first = text.index("Kataib Hezbollah")
+    last = text.rindex("Kataib Hezbollah")
+    assert spans(actors) == {(first, first + 16), (last, last + 16)}
+
+
+def test_the_longest_known_name_wins_and_pronouns_are_never_propagated():
+    names = [KnownName(n, "Actor") for n in ("al-Muhandis", "Abu Mahdi al-Muhandis", "they", "he")]
+    text = "Abu Mahdi al-Muhandis was killed; they said he was al-Muhandis."
+    actors = found(text, "Actor", rules=("actors",), names=names)
+    assert spans(actors) == {
+        where(text, "Abu Mahdi al-Muhandis"),
+        where(text, "al-Muhandis", after="was al"),
+    }
+
+
+def test_a_lower_case_name_is_also_found_at_the_start_of_a_sentence():
+    text = "The militia fired. Later the militia withdrew."
+    actors = found(text, "Actor", rules=("actors",), names=[KnownName("the militia", "Actor")])
+    assert spans(actors) == {where(text, "The militia"), where(text, "the militia")}
+
+
+def test_aliases_of_a_canonical_actor_propagate_across_documents(memory_store, corpus):
+    from desktop.formats import import_paths
+
+    import_paths(
+        memory_store, [corpus / "000_f40a1a98859d52a1.txt", corpus / "001_4932432c3956f33a.txt"]
+    )
+    entity = memory_store.add_entity(
+        "Abu Baqir al-Saadi", label="Actor", aliases=["Abu Baqer", "Wisam Mohammed Saber al-Saedi"]
+    )
+    suggester = RuleSuggester(known_names(memory_store), rules=("actors",))
+    second = memory_store.document(2)
+    found_spans = suggester.analyse(second).suggestions
+    text = second.text
+    expected = {where(text, "Wisam Mohammed Saber al-Saedi"), where(text, "Abu Baqer")}
+    expected |= {(i, i + 9) for i in range(len(text)) if text.startswith("Abu Baqer", i)}
+    assert {(s.start, s.end) for s in found_spans} == expected
+    assert {(s.label, s.entity_uuid) for s in found_spans} == {("Actor", entity.uuid)}
+
+
+def test_known_names_come_from_accepted_actor_spans_and_entities(memory_store):
+    from db.records import ImportBatch, NewDocument, NewSpan
+
+    memory_store.add_entity("Islamic Resistance in Iraq", label="Actor", aliases=["IRI"])
+    text = "The IRI said CENTCOM lied. Pending name."
+    memory_store.import_batch(
+        ImportBatch(
+            documents=[
+                NewDocument(
+                    text=text,
+                    spans=[
+                        NewSpan("Actor", *where(text, "CENTCOM"), annotator="a"),
+                        NewSpan(
+                            "Actor", *where(text, "Pending name"), annotator="a", status="suggested"
+                        ),
+                    ],
+                )
+            ]
+        )
+    )
+    names = {(n.text, n.label, n.entity_uuid is not None) for n in known_names(memory_store)}
+    assert names == {
+        ("CENTCOM", "Actor", False),
+        ("IRI", "Actor", True),
+        ("Islamic Resistance in Iraq", "Actor", True),
+    }
+
+
+# --- the seed articles ----------------------------------------------------------------------
+
+
+def analyst_a(corpus) -> dict[str, set[tuple[str, int, int]]]:
+    tasks = {}
+    with open(corpus / "annotations" / "analyst_a.prodigy.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            task = json.loads(line)
+            tasks[task["text"]] = {
+                (s["label"].title(), s["start"], s["end"]) for s in task["spans"]
+            }
+    return tasks
+
+
+def test_the_rules_find_analyst_a_spans_on_the_first_article(corpus):
+    text = (corpus / "000_f40a1a98859d52a1.txt").read_text(encoding="utf-8")
+    gold = analyst_a(corpus)[text]
+    suggestions = RuleSuggester().find(text, published=THURSDAY)
+    keys = {s.key for s in suggestions}
+    for label, words in [
+        (
+            "Claim",
+            "Repeated US strikes against Iran-backed armed groups in Iraq are pushing the government to end the mission of US troops in the country",
+        ),
+        ("Claim", "“These crimes will not go unpunished,”"),
+        (
+            "Claim",
+            "“a Kataib Hezbollah commander responsible for directly planning and participating in attacks on US forces in the region.”",
+        ),
+        ("Event", "a precision missile strike Wednesday night"),
+        ("Event", "the deaths of three US troops in January"),
+    ]:
+        key = (label, *where(text, words))
+        assert key in gold, "the test's expectation is one of analyst A's spans"
+        assert key in keys, words
+    dated = {
+        text[s.start : s.end]: s.attributes.get("date") for s in suggestions if s.label == "Event"
+    }
+    assert dated["a precision missile strike Wednesday night"] == "2024-02-07"
+    assert (
+        dated[
+            "was killed alongside IRGC top man Qasem Soleimani in another US drone strike early January 2020"
+        ]
+        == "2020-01"
+    )
+
+
+def test_every_suggestion_on_the_corpus_lies_on_token_boundaries(corpus):
+    from desktop.nlp.tokens import TokenIndex
+
+    suggester = RuleSuggester([KnownName("Kataib Hezbollah", "Actor"), KnownName("IRI", "Actor")])
+    for path in sorted(corpus.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        index = TokenIndex.of(text)
+        for suggestion in suggester.find(text, published=THURSDAY):
+            assert index.snap(suggestion.start, suggestion.end) == (
+                suggestion.start,
+                suggestion.end,
+            )
+            assert (
+                text[suggestion.start : suggestion.end].strip()
+                == text[suggestion.start : suggestion.end]
+            )
+
+
+def test_a_long_text_is_read_in_pieces_with_the_same_result(corpus):
+    texts = [path.read_text(encoding="utf-8") for path in sorted(corpus.glob("*.txt"))]
+    long_text = "\n".join(texts * 4)  # about 120,000 characters: several pieces
+    suggester = RuleSuggester([KnownName("Kataib Hezbollah", "Actor")])
+    whole = [
+        (s.label, s.start, s.end, s.rule, s.attributes)
+        for s in suggester._find(long_text, THURSDAY, None)
+    ]
+    pieces = [
+        (s.label, s.start, s.end, s.rule, s.attributes)
+        for s in suggester.find(long_text, published=THURSDAY)
+    ]
+    assert len(long_text) > 5 * 20_000
+    assert pieces == whole
+
+
+def test_unknown_rules_are_refused():
+    with pytest.raises(ValueError, match="unknown rule"):
+        RuleSuggester(rules=("claims", "sentiment"))
