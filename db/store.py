@@ -208,6 +208,28 @@ def _span_record(row) -> SpanRecord:
     )
 
 
+def _content(span: SpanRecord) -> tuple:
+    """What a person sees of a span: everything but its bookkeeping (id, version, times)."""
+    return (
+        span.label_id, span.annotator_id, span.start, span.end, span.status, span.origin,
+        span.confidence, span.note, span.attributes, span.entity_uuid,
+    )
+
+
+def _check_unchanged(
+    current: SpanRecord, expected_version: int | None, expected: SpanRecord | None
+) -> None:
+    """Refuse to write over a span that changed since the caller saw it, by version or by
+    content (undo and redo compare content: undoing a later edit moves the version on)."""
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(
+            f"span {current.uuid} was changed elsewhere (version {current.version}, "
+            f"expected {expected_version})"
+        )
+    if expected is not None and _content(current) != _content(expected):
+        raise ConflictError(f"span “{current.text[:40]}” was changed elsewhere since")
+
+
 def _relation_select():
     head = SPAN.alias("head")
     tail = SPAN.alias("tail")
@@ -513,6 +535,23 @@ class Store:
             connection.execute(delete(LABEL).where(LABEL.c.id == label_id))
         return count
 
+    def restore_label(self, record: LabelRecord) -> LabelRecord:
+        """Put a removed label back exactly, with its id (undo of a removal)."""
+        with self._write() as connection:
+            self._check_label_fields(connection, record.name, record.shortcut, None)
+            connection.execute(
+                insert(LABEL).values(
+                    id=record.id,
+                    name=record.name,
+                    kind=record.kind,
+                    colour=record.colour,
+                    shortcut=record.shortcut,
+                    description=record.description,
+                    position=record.position,
+                )
+            )
+        return self.label(record.id)
+
     # --- annotators -------------------------------------------------------------------------
 
     def _annotator_id(self, connection: Connection, name: str, is_gold: bool = False) -> int:
@@ -660,6 +699,26 @@ class Store:
         """The spans of a document, ordered by position; optionally only some annotators'
         or some statuses."""
         query = _span_select().where(SPAN.c.document_id == document_id)
+        if annotator_ids is not None:
+            query = query.where(SPAN.c.annotator_id.in_(annotator_ids))
+        if statuses is not None:
+            query = query.where(SPAN.c.status.in_(statuses))
+        with self._read() as connection:
+            return [_span_record(row) for row in connection.execute(query.order_by(*_span_order()))]
+
+    def spans_in_range(
+        self,
+        document_id: int,
+        start: int,
+        end: int,
+        *,
+        annotator_ids: Sequence[int] | None = None,
+        statuses: Sequence[str] | None = None,
+    ) -> list[SpanRecord]:
+        """The spans of a document that overlap ``[start, end)``: what a view shows first."""
+        query = _span_select().where(
+            SPAN.c.document_id == document_id, SPAN.c.start < end, SPAN.c.end > start
+        )
         if annotator_ids is not None:
             query = query.where(SPAN.c.annotator_id.in_(annotator_ids))
         if statuses is not None:
@@ -860,13 +919,19 @@ class Store:
         return [found[value] for value in uuids if value in found]
 
     def update_span(
-        self, span_uuid: str, expected_version: int | None = None, **changes: Any
+        self,
+        span_uuid: str,
+        expected_version: int | None = None,
+        *,
+        expected: SpanRecord | None = None,
+        **changes: Any,
     ) -> SpanRecord:
         """Change a span's ``label_id``, ``note``, ``status``, ``origin``, ``attributes``,
         ``entity_uuid``, ``confidence``, ``annotator_id`` or offsets (``start``, ``end``).
 
-        ``expected_version`` is the version the caller last saw; if the span has changed
-        since, :class:`ConflictError` is raised and nothing is written.
+        ``expected_version`` is the version the caller last saw, or ``expected`` the span as
+        the caller last saw it; if the span has changed since, :class:`ConflictError` is
+        raised and nothing is written.
         """
         allowed = {
             "label_id",
@@ -885,11 +950,7 @@ class Store:
             raise StoreError(f"spans have no field {sorted(unknown)[0]!r}")
         with self._write() as connection:
             current = self._get_span(connection, span_uuid)
-            if expected_version is not None and current.version != expected_version:
-                raise ConflictError(
-                    f"span {span_uuid} was changed elsewhere (version {current.version}, "
-                    f"expected {expected_version})"
-                )
+            _check_unchanged(current, expected_version, expected)
             values: dict[str, Any] = {}
             if "entity_uuid" in changes:
                 values["entity_id"] = self._entity_id(connection, changes.pop("entity_uuid"))
@@ -931,20 +992,33 @@ class Store:
                 )
             return self._spans_by_uuid(connection, list(span_uuids))
 
-    def delete_span(self, span_uuid: str, expected_version: int | None = None) -> DeletedSpan:
+    def delete_span(
+        self,
+        span_uuid: str,
+        expected_version: int | None = None,
+        *,
+        expected: SpanRecord | None = None,
+    ) -> DeletedSpan:
         """Delete a span and the relations that touch it; returns what undo needs."""
-        return self.delete_spans([span_uuid], expected_version)[0]
+        return self.delete_spans(
+            [span_uuid], expected_version, expected=[expected] if expected else None
+        )[0]
 
     def delete_spans(
-        self, span_uuids: Sequence[str], expected_version: int | None = None
+        self,
+        span_uuids: Sequence[str],
+        expected_version: int | None = None,
+        *,
+        expected: Sequence[SpanRecord] | None = None,
     ) -> list[DeletedSpan]:
-        """Delete spans (with their relations) in one transaction."""
+        """Delete spans (with their relations) in one transaction; ``expected`` (the spans
+        as the caller saw them) refuses the deletion if any has changed since."""
+        seen = {span.uuid: span for span in expected} if expected else {}
         with self._write() as connection:
             deleted = []
             for span_uuid in span_uuids:
                 span = self._get_span(connection, span_uuid)
-                if expected_version is not None and span.version != expected_version:
-                    raise ConflictError(f"span {span_uuid} was changed elsewhere")
+                _check_unchanged(span, expected_version, seen.get(span_uuid))
                 query, head, tail = _relation_select()
                 relations = tuple(
                     RelationRecord(*row)
@@ -956,32 +1030,35 @@ class Store:
                 deleted.append(DeletedSpan(span, relations))
             return deleted
 
+    def _insert_snapshot(self, connection: Connection, span: SpanRecord) -> None:
+        """Insert a span exactly as a snapshot has it, id and uuid included."""
+        connection.execute(
+            insert(SPAN).values(
+                id=span.id,
+                uuid=span.uuid,
+                document_id=span.document_id,
+                label_id=span.label_id,
+                annotator_id=span.annotator_id,
+                start=span.start,
+                end=span.end,
+                text=span.text,
+                status=span.status,
+                origin=span.origin,
+                confidence=span.confidence,
+                note=span.note,
+                attributes=span.attributes,
+                entity_id=self._entity_id(connection, span.entity_uuid),
+                created_at=span.created_at,
+                updated_at=span.updated_at,
+                version=span.version,
+            )
+        )
+
     def restore_spans(self, deleted: Sequence[DeletedSpan]) -> list[SpanRecord]:
         """Put deleted spans back exactly as they were, relations included (undo)."""
         with self._write() as connection:
             for item in deleted:
-                span = item.span
-                connection.execute(
-                    insert(SPAN).values(
-                        id=span.id,
-                        uuid=span.uuid,
-                        document_id=span.document_id,
-                        label_id=span.label_id,
-                        annotator_id=span.annotator_id,
-                        start=span.start,
-                        end=span.end,
-                        text=span.text,
-                        status=span.status,
-                        origin=span.origin,
-                        confidence=span.confidence,
-                        note=span.note,
-                        attributes=span.attributes,
-                        entity_id=self._entity_id(connection, span.entity_uuid),
-                        created_at=span.created_at,
-                        updated_at=span.updated_at,
-                        version=span.version,
-                    )
-                )
+                self._insert_snapshot(connection, item.span)
             seen = set()
             for item in deleted:
                 for relation in item.relations:
@@ -1012,12 +1089,24 @@ class Store:
     def restore_span(self, deleted: DeletedSpan) -> SpanRecord:
         return self.restore_spans([deleted])[0]
 
-    def put_span(self, snapshot: SpanRecord) -> SpanRecord:
-        """Write a span back to exactly the state of ``snapshot`` (undo of an edit)."""
+    def put_span(
+        self,
+        snapshot: SpanRecord,
+        expected_version: int | None = None,
+        *,
+        expected: SpanRecord | None = None,
+    ) -> SpanRecord:
+        """Write a span back to the content of ``snapshot`` (undo of an edit).
+
+        The version still moves forward, so that anyone holding the undone state sees a
+        conflict; ``expected_version`` or ``expected`` is what the caller last saw.
+        """
         with self._write() as connection:
+            current = self._get_span(connection, snapshot.uuid)
+            _check_unchanged(current, expected_version, expected)
             result = connection.execute(
                 update(SPAN)
-                .where(SPAN.c.uuid == snapshot.uuid)
+                .where(SPAN.c.uuid == snapshot.uuid, SPAN.c.version == current.version)
                 .values(
                     label_id=snapshot.label_id,
                     annotator_id=snapshot.annotator_id,
@@ -1030,12 +1119,12 @@ class Store:
                     note=snapshot.note,
                     attributes=snapshot.attributes,
                     entity_id=self._entity_id(connection, snapshot.entity_uuid),
-                    updated_at=snapshot.updated_at,
-                    version=snapshot.version,
+                    updated_at=utcnow(),
+                    version=current.version + 1,
                 )
             )
             if result.rowcount != 1:
-                raise ConflictError(f"span {snapshot.uuid} no longer exists")
+                raise ConflictError(f"span {snapshot.uuid} was changed elsewhere")
             return self._get_span(connection, snapshot.uuid)
 
     def delete_suggestions(
@@ -1243,74 +1332,18 @@ class Store:
 
         Returns the decision, the gold spans written and the gold spans removed.
         """
-        with self._write() as connection:
-            gold_id = self._annotator_id(connection, GOLD, True)
-            text = connection.execute(select(DOC.c.text).where(DOC.c.id == document_id)).scalar()
-            if text is None:
-                raise StoreError(f"no document with id {document_id}")
-            removed: list[DeletedSpan] = []
-            for span_uuid in remove_gold:
-                span = self._get_span(connection, span_uuid)
-                if span.annotator_id != gold_id:
-                    raise StoreError("a review removes gold spans only")
-                connection.execute(delete(SPAN).where(SPAN.c.id == span.id))
-                removed.append(DeletedSpan(span, ()))
-            labels = self._label_ids(connection, create=False)
-            written: list[str] = []
-            now = utcnow()
-            for span in gold_spans:
-                if not 0 <= span.start < span.end <= len(text):
-                    raise SpanError(f"span {span.start}-{span.end} does not fit the document")
-                span_uuid = span.uuid or new_uuid()
-                connection.execute(
-                    insert(SPAN).values(
-                        uuid=span_uuid,
-                        document_id=document_id,
-                        label_id=labels(span.label),
-                        annotator_id=gold_id,
-                        start=span.start,
-                        end=span.end,
-                        text=text[span.start : span.end],
-                        status="accepted",
-                        origin="review",
-                        confidence=span.confidence,
-                        note=span.note,
-                        attributes=span.attributes,
-                        entity_id=self._entity_id(connection, span.entity_uuid),
-                        created_at=now,
-                        updated_at=now,
-                        version=1,
-                    )
-                )
-                written.append(span_uuid)
-            decision_uuid = new_uuid()
-            connection.execute(
-                insert(REVIEW).values(
-                    uuid=decision_uuid,
-                    document_id=document_id,
-                    reviewer_id=reviewer_id,
-                    kind=kind,
-                    action=action,
-                    candidates=candidates,
-                    outcome_uuid=written[0] if written else None,
-                    note=note,
-                    created_at=now,
-                )
-            )
-            decision = self._decisions(connection, REVIEW.c.uuid == decision_uuid)[0]
-            return decision, self._spans_by_uuid(connection, written), removed
+        entry = {
+            "document_id": document_id, "kind": kind, "action": action, "candidates": candidates,
+            "gold_spans": gold_spans, "remove_gold": remove_gold, "note": note,
+        }
+        return self.record_decisions(reviewer_id, [entry])[0]
 
     def undo_decision(
         self, decision_uuid: str, gold_uuids: Sequence[str], restore: Sequence[DeletedSpan] = ()
     ) -> None:
         """Take back a review decision: delete its record and the gold spans it wrote, and put
-        back gold spans it removed."""
-        with self._write() as connection:
-            connection.execute(delete(REVIEW).where(REVIEW.c.uuid == decision_uuid))
-            for chunk in _chunks(list(gold_uuids)):
-                connection.execute(delete(SPAN).where(SPAN.c.uuid.in_(chunk)))
-        if restore:
-            self.restore_spans(restore)
+        back gold spans it removed, in one transaction."""
+        self.undo_decisions([decision_uuid], gold_uuids, restore)
 
     def _decisions(self, connection: Connection, condition) -> list[ReviewDecisionRecord]:
         rows = connection.execute(
@@ -1984,6 +2017,181 @@ class Store:
 
     # --- dataset formats ---------------------------------------------------------------------
 
+    def count_export_relations(self, flt: ExportFilter | None = None) -> int:
+        """How many relations an export with ``flt`` keeps (both spans pass the filter): a
+        format whose layout depends on relations (doccano) decides before writing."""
+        flt = flt or ExportFilter()
+        kept = self._filtered_span_query(flt).with_only_columns(SPAN.c.id)
+        if flt.document_ids:
+            kept = kept.where(SPAN.c.document_id.in_(flt.document_ids))
+        query = (
+            select(func.count())
+            .select_from(RELATION)
+            .where(RELATION.c.head_id.in_(kept), RELATION.c.tail_id.in_(kept))
+        )
+        with self._read() as connection:
+            return connection.execute(query).scalar_one()
+
     # --- review: comparing annotators, adjudication ------------------------------------------
 
+    def annotated_documents(
+        self, annotator_ids: Sequence[int], document_ids: Sequence[int] | None = None
+    ) -> dict[int, set[int]]:
+        """Per annotator id, the documents they have annotated: those where they have an
+        accepted span or a document state of in progress or done.
+
+        Agreement measures count an annotator's silence on such a document as "no span
+        here", and on any other document as a missing value.
+        """
+        result: dict[int, set[int]] = {annotator_id: set() for annotator_id in annotator_ids}
+        if not annotator_ids:
+            return result
+        spans = select(SPAN.c.annotator_id, SPAN.c.document_id).where(
+            SPAN.c.annotator_id.in_(annotator_ids), SPAN.c.status == "accepted"
+        )
+        states = select(STATE.c.annotator_id, STATE.c.document_id).where(
+            STATE.c.annotator_id.in_(annotator_ids), STATE.c.status.in_(("in_progress", "done"))
+        )
+        wanted = None if document_ids is None else set(document_ids)
+        with self._read() as connection:
+            for query in (spans.distinct(), states):
+                for annotator_id, document_id in connection.execute(query):
+                    if wanted is None or document_id in wanted:
+                        result[annotator_id].add(document_id)
+        return result
+
+    def record_decisions(
+        self, reviewer_id: int, decisions: Sequence[dict[str, Any]]
+    ) -> list[tuple[ReviewDecisionRecord, list[SpanRecord], list[DeletedSpan]]]:
+        """Settle many review items in one transaction (accepting every agreed span at once).
+
+        Each entry holds ``document_id`` and the keyword arguments of
+        :meth:`record_decision` (kind, action, candidates, gold_spans, remove_gold, note).
+        Returns, per entry, the decision, the gold spans written and the gold spans removed.
+        """
+        results = []
+        with self._write() as connection:
+            gold_id = self._annotator_id(connection, GOLD, True)
+            labels = self._label_ids(connection, create=False)
+            texts: dict[int, str] = {}
+            for entry in decisions:
+                document_id = entry["document_id"]
+                if document_id not in texts:
+                    text = connection.execute(
+                        select(DOC.c.text).where(DOC.c.id == document_id)
+                    ).scalar()
+                    if text is None:
+                        raise StoreError(f"no document with id {document_id}")
+                    texts[document_id] = text
+                results.append(
+                    self._write_decision(
+                        connection, gold_id, labels, texts[document_id], reviewer_id, entry
+                    )
+                )
+        return results
+
+    def _write_decision(
+        self, connection: Connection, gold_id: int, labels, text: str, reviewer_id: int, entry
+    ) -> tuple[ReviewDecisionRecord, list[SpanRecord], list[DeletedSpan]]:
+        removed: list[DeletedSpan] = []
+        for span_uuid in entry.get("remove_gold", ()):
+            span = self._get_span(connection, span_uuid)
+            if span.annotator_id != gold_id:
+                raise StoreError("a review removes gold spans only")
+            connection.execute(delete(SPAN).where(SPAN.c.id == span.id))
+            removed.append(DeletedSpan(span, ()))
+        written: list[str] = []
+        now = utcnow()
+        for span in entry.get("gold_spans", ()):
+            if not 0 <= span.start < span.end <= len(text):
+                raise SpanError(f"span {span.start}-{span.end} does not fit the document")
+            span_uuid = span.uuid or new_uuid()
+            connection.execute(
+                insert(SPAN).values(
+                    uuid=span_uuid,
+                    document_id=entry["document_id"],
+                    label_id=labels(span.label),
+                    annotator_id=gold_id,
+                    start=span.start,
+                    end=span.end,
+                    text=text[span.start : span.end],
+                    status="accepted",
+                    origin="review",
+                    confidence=span.confidence,
+                    note=span.note,
+                    attributes=span.attributes,
+                    entity_id=self._entity_id(connection, span.entity_uuid),
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
+            written.append(span_uuid)
+        decision_uuid = new_uuid()
+        connection.execute(
+            insert(REVIEW).values(
+                uuid=decision_uuid,
+                document_id=entry["document_id"],
+                reviewer_id=reviewer_id,
+                kind=entry["kind"],
+                action=entry["action"],
+                candidates=entry.get("candidates", []),
+                outcome_uuid=written[0] if written else None,
+                note=entry.get("note", ""),
+                created_at=now,
+            )
+        )
+        decision = self._decisions(connection, REVIEW.c.uuid == decision_uuid)[0]
+        return decision, self._spans_by_uuid(connection, written), removed
+
+    def undo_decisions(
+        self,
+        decision_uuids: Sequence[str],
+        gold_uuids: Sequence[str],
+        restore: Sequence[DeletedSpan] = (),
+    ) -> None:
+        """Take back several review decisions in one transaction: delete their records and
+        the gold spans they wrote, and put back the gold spans they removed (without
+        relations: a review keeps none of a removed gold span's)."""
+        with self._write() as connection:
+            for chunk in _chunks(list(decision_uuids)):
+                connection.execute(delete(REVIEW).where(REVIEW.c.uuid.in_(chunk)))
+            for chunk in _chunks(list(gold_uuids)):
+                connection.execute(delete(SPAN).where(SPAN.c.uuid.in_(chunk)))
+            for item in restore:
+                self._insert_snapshot(connection, item.span)
+
     # --- suggestions and training ------------------------------------------------------------
+
+    def span_texts(
+        self, label: str, *, statuses: Sequence[str] = ("accepted",)
+    ) -> list[tuple[str, str | None]]:
+        """The distinct covered texts of spans with ``label`` (any case), each with the
+        entity its span links to (None when unlinked): the names actor propagation looks for."""
+        query = (
+            select(SPAN.c.text, ENTITY.c.uuid)
+            .select_from(SPAN)
+            .join(LABEL, LABEL.c.id == SPAN.c.label_id)
+            .outerjoin(ENTITY, ENTITY.c.id == SPAN.c.entity_id)
+            .where(func.lower(LABEL.c.name) == label.lower(), SPAN.c.status.in_(statuses))
+            .distinct()
+        )
+        with self._read() as connection:
+            return sorted(
+                ((text, entity_uuid) for text, entity_uuid in connection.execute(query)),
+                key=lambda row: (row[0], row[1] or ""),
+            )
+
+    def discard_suggestions(self, span_uuids: Sequence[str]) -> int:
+        """Delete the spans named that are still pending suggestions; returns how many.
+
+        A suggestion the analyst accepted or rejected in the meantime is left alone, so a
+        background job can clear stale suggestions without racing the analyst's keys.
+        """
+        total = 0
+        with self._write() as connection:
+            for chunk in _chunks(list(span_uuids)):
+                total += connection.execute(
+                    delete(SPAN).where(SPAN.c.uuid.in_(chunk), SPAN.c.status == "suggested")
+                ).rowcount
+        return total

@@ -287,8 +287,307 @@ def stats_command(
 
 # --- agreement ------------------------------------------------------------------------------
 
+AGREEMENT_HELP = """Agreement between annotators: span precision, recall and F1 (exact and overlap),
+Cohen's kappa and Krippendorff's alpha (nominal) on word tokens, per label and overall.
+
+\b
+Name two or more annotators: --annotators A B C (or --annotators A --annotators B).
+The first named is the reference for precision and recall. Pairs are compared on the
+documents both annotated (an accepted span, or marked in progress or done); alpha takes
+every annotator at once, with missing values where one did not annotate a document.
+
+\b
+--json prints:
+  {"annotators": [...], "reference": "A", "documents": [ids], "tokens": N,
+   "labels": [...],
+   "per_label": {"LABEL": FIGURES, ...},
+   "overall": FIGURES,
+   "pairs": [{"reference": "A", "other": "B", "documents": [...], "tokens": N,
+              "per_label": {"LABEL": FIGURES without alpha}, "overall": ...}, ...]}
+  FIGURES = {"exact": SCORES, "overlap": SCORES, "kappa": k, "alpha": a}
+  SCORES = {"precision", "recall", "f1", "reference", "other",
+            "matched_reference", "matched_other"}
+A figure that is undefined (nothing to compare) is null. With more than two annotators,
+span counts are pooled over the pairs and kappa is the mean of the pairs' kappas."""
+
+
+def _figure(value: float | None) -> str:
+    return "    -" if value is None else f"{value:5.3f}"
+
+
+@app.command("agreement", help=AGREEMENT_HELP)
+def agreement_command(
+    ctx: typer.Context,
+    annotators: Annotated[
+        list[str],
+        typer.Option(
+            "--annotators",
+            "-a",
+            metavar="NAME",
+            help="Annotators to compare; further names may follow (--annotators A B).",
+        ),
+    ] = [],  # noqa: B006
+    more: Annotated[list[str] | None, typer.Argument(metavar="NAME", hidden=True)] = None,
+    document: Annotated[
+        list[int],
+        typer.Option("--document", "-d", metavar="ID", help="Only this document (repeatable)."),
+    ] = [],  # noqa: B006
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    from desktop.progress import Cancelled
+    from desktop.review.agreement import ReviewError, measure_agreement
+
+    names = [name for value in [*annotators, *(more or [])] for name in value.split(",") if name]
+    with project(ctx, db) as store:
+        bars = ProgressBars()
+        try:
+            report = measure_agreement(store, names, document or None, progress=bars)
+        except ReviewError as exc:
+            bars.close()
+            raise fail(f"dossier agreement: {exc}") from None
+        except (Cancelled, KeyboardInterrupt):
+            bars.close()
+            raise fail("agreement cancelled") from None
+        bars.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"agreement of {', '.join(report.annotators)} (reference: {report.annotators[0]}) "
+        f"on {len(report.document_ids)} document(s), {report.tokens} token(s)"
+    )
+    if not report.document_ids:
+        typer.echo("no document was annotated by two of them")
+        return
+    rows = [(name, report.per_label[name]) for name in report.labels]
+    rows.append(("overall", report.overall))
+    width = max(len(name) for name, _ in rows)
+    typer.echo(
+        "\n"
+        + " " * (width + 4)
+        + "exact              overlap            token"
+        + "\n  "
+        + "label".ljust(width)
+        + "  P     R     F1     P     R     F1     kappa  alpha"
+    )
+    for name, figures in rows:
+        exact, overlap = figures.exact, figures.overlap
+        cells = [
+            _figure(exact.precision),
+            _figure(exact.recall),
+            _figure(exact.f1),
+            _figure(overlap.precision),
+            _figure(overlap.recall),
+            _figure(overlap.f1),
+            _figure(figures.kappa),
+            _figure(figures.alpha),
+        ]
+        typer.echo(
+            f"  {name.ljust(width)}  {' '.join(cells[:3])}  {' '.join(cells[3:6])}  "
+            f"{'  '.join(cells[6:])}"
+        )
+    if len(report.pairs) > 1:
+        typer.echo("\nper pair (overall):")
+        for pair in report.pairs:
+            typer.echo(
+                f"  {pair.reference} / {pair.other}: exact F1 {_figure(pair.overall.exact.f1)}, "
+                f"overlap F1 {_figure(pair.overall.overlap.f1)}, kappa {_figure(pair.overall.kappa)}"
+            )
+
 
 # --- suggest and train -----------------------------------------------------------------------
+
+
+def _default_annotator() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment (some containers)
+        return "analyst"
+
+
+@app.command("suggest")
+def suggest_command(
+    ctx: typer.Context,
+    rules: Annotated[
+        bool, typer.Option("--rules", help="Suggest with the rules (the default).")
+    ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Suggest with a spaCy pipeline: an installed package name or a folder "
+            "(e.g. one written by `dossier train`).",
+        ),
+    ] = None,
+    document: Annotated[
+        list[int], typer.Option("--document", help="Only this document id (repeatable).")
+    ] = [],  # noqa: B006
+    annotator: Annotated[
+        str | None,
+        typer.Option(help="Whose suggestions these are (default: your user name)."),
+    ] = None,
+    mapping: Annotated[
+        list[str],
+        typer.Option(
+            "--map",
+            help="--model: map a pipeline label to a Dossier label, e.g. GPE=Actor, or drop "
+            "it with DATE= (repeatable; default PERSON, ORG, NORP, GPE → Actor, EVENT → Event).",
+        ),
+    ] = [],  # noqa: B006
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="Keep pending suggestions of the same origin that this run no longer finds.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Suggest spans (status suggested) for an analyst to accept or reject."""
+    from desktop.nlp.pipelines import PipelineError, parse_label_map
+    from desktop.nlp.suggest import RULES, suggest
+    from desktop.nlp.uncertainty import rank_by_uncertainty
+
+    if rules and model:
+        raise fail("dossier suggest: choose --rules or --model, not both")
+    if mapping and not model:
+        raise fail("dossier suggest: --map applies to --model pipelines only")
+    try:
+        labels = parse_label_map(mapping)
+    except ValueError as exc:
+        raise fail(f"dossier suggest: {exc}") from None
+    name = annotator if annotator is not None else _default_annotator()
+    if not name.strip():
+        raise fail("dossier suggest: the annotator name is empty")
+    with project(ctx, db) as store:
+        known = store.document_ids()
+        if not known:
+            raise fail(
+                "dossier suggest: the project has no documents; import some with `dossier import`"
+            )
+        missing = sorted(set(document) - set(known))
+        if missing:
+            raise fail(
+                f"dossier suggest: no document with id {missing[0]} (ids run from {known[0]} to {known[-1]})"
+            )
+        bars = ProgressBars()
+        try:
+            summary = suggest(
+                store,
+                list(dict.fromkeys(document)) or None,
+                name,
+                source=model or RULES,
+                labels=labels,
+                replace=not keep,
+                progress=bars,
+            )
+        except PipelineError as exc:
+            bars.close()
+            raise fail(f"dossier suggest: {exc}") from None
+        except KeyboardInterrupt:
+            bars.close()
+            raise fail(
+                "suggest interrupted; suggestions on the documents already finished are kept"
+            ) from None
+        bars.close()
+    lines = [
+        f"{summary.added} suggestion(s) added for {name!r} on {len(summary.done)} document(s) ({summary.source})"
+    ]
+    if summary.per_label:
+        lines.append(
+            "  "
+            + ", ".join(f"{label} {count}" for label, count in sorted(summary.per_label.items()))
+        )
+    if summary.skipped:
+        lines.append(
+            f"{summary.skipped} already there, rejected before, or overlapping {name!r}'s accepted spans"
+        )
+    if summary.removed:
+        lines.append(f"{summary.removed} stale suggestion(s) removed")
+    if summary.uncertainty:
+        ranked = rank_by_uncertainty(summary.uncertainty)[:5]
+        lines.append(
+            "most uncertain documents: "
+            + ", ".join(f"{doc} ({summary.uncertainty[doc]:.2f})" for doc in ranked)
+        )
+    typer.echo("\n".join(lines))
+
+
+@app.command("train")
+def train_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The folder to write the spaCy pipeline to.")
+    ],
+    annotator: Annotated[
+        list[str],
+        typer.Option(
+            help="Train on this annotator's accepted spans (repeatable; default: everyone's)."
+        ),
+    ] = [],  # noqa: B006
+    gold: Annotated[
+        bool, typer.Option("--gold", help="Train on the adjudicated gold layer.")
+    ] = False,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the train/held-out split and of training.")
+    ] = 0,
+    held_out: Annotated[
+        float, typer.Option("--held-out", help="Share of annotated documents held out for scoring.")
+    ] = 0.2,
+    epochs: Annotated[int, typer.Option(help="Passes over the training documents.")] = 20,
+    db: DbOption = None,
+) -> None:
+    """Train a spaCy span categorizer from accepted spans; report precision, recall and F1."""
+    from desktop.nlp.train import Cancelled, TrainingError, TrainOptions, train
+
+    if gold and annotator:
+        raise fail("dossier train: choose --annotator or --gold, not both")
+    if not 0 <= held_out < 1:
+        raise fail(f"dossier train: --held-out must be at least 0 and below 1, not {held_out}")
+    if epochs < 1:
+        raise fail(f"dossier train: --epochs must be at least 1, not {epochs}")
+    options = TrainOptions(
+        annotators=tuple(annotator), gold=gold, held_out=held_out, seed=seed, epochs=epochs
+    )
+    with project(ctx, db) as store:
+        bars = ProgressBars()
+        try:
+            report = train(store, output, options, bars)
+        except TrainingError as exc:
+            bars.close()
+            raise fail(f"dossier train: {exc}") from None
+        except (Cancelled, KeyboardInterrupt):
+            bars.close()
+            raise fail("training cancelled; nothing was written") from None
+        bars.close()
+    lines = [
+        f"model written to {report.output}",
+        f"trained on {len(report.train_documents)} document(s) ({report.train_spans} span(s)), "
+        f"{report.epochs} epoch(s), {report.seconds:.1f} s",
+    ]
+    if report.unreachable_spans:
+        lines.append(
+            f"{report.unreachable_spans} training span(s) longer than the model's longest candidate"
+        )
+    if report.overall is None:
+        lines.append(
+            "no held-out documents: nothing to score (annotate more documents or raise --held-out)"
+        )
+    else:
+        lines.append(
+            f"\nheld out: {len(report.held_out_documents)} document(s), {report.held_out_spans} span(s); exact matches"
+        )
+        width = max(len(label) for label in [*report.scores, "label"])
+        lines.append(f"  {'label'.ljust(width)}  precision  recall     f1   gold  suggested")
+        for score in [*report.scores.values(), report.overall]:
+            lines.append(
+                f"  {score.label.ljust(width)}  {score.precision:9.2f}  {score.recall:6.2f}  {score.f1:5.2f}"
+                f"  {score.gold:5d}  {score.predicted:9d}"
+            )
+    typer.echo("\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
