@@ -105,8 +105,12 @@ def test_put_span_returns_a_span_to_an_earlier_state(store):
     document_id = one_document(store)
     me = store.ensure_annotator("me")
     span = store.add_span(document_id, label_id(store, "Actor"), me.id, 0, 5)
-    store.update_span(span.uuid, span.version, label_id=label_id(store, "Event"), note="later")
-    assert store.put_span(span) == span
+    later = store.update_span(span.uuid, span.version, label_id=label_id(store, "Event"), note="later")
+    with pytest.raises(ConflictError):
+        store.put_span(span, expected_version=span.version)
+    back = store.put_span(span, expected_version=later.version)
+    assert (back.label, back.note, back.start, back.end) == ("Actor", "", 0, 5)
+    assert back.version == later.version + 1
 
 
 def test_adding_an_accepted_span_marks_the_document_in_progress(store):

@@ -1,0 +1,302 @@
+"""Edits as commands: each applies itself through the store and knows its inverse.
+
+The window wraps these in ``QUndoCommand`` (``desktop/ui/undo.py``); they are Qt-free so
+that tests, the review mode and scripts use the very same edits. Every ``apply``, ``undo``
+and ``redo`` is committed before it returns, and returns a :class:`Change` saying what the
+views must redraw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from db.records import DeletedSpan, LabelRecord, SpanRecord
+from db.store import Store
+
+
+@dataclass(slots=True)
+class Change:
+    """What an edit did to one document, for the views to redraw."""
+
+    document_id: int
+    added: list[SpanRecord] = field(default_factory=list)
+    updated: list[SpanRecord] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # uuids
+    status: str | None = None  # the annotator's new progress on the document, if it changed
+
+
+class Command(Protocol):
+    text: str
+
+    def apply(self) -> Change: ...
+
+    def undo(self) -> Change: ...
+
+    def redo(self) -> Change: ...
+
+
+class AddSpan:
+    """Tag a stretch of a document; undo deletes the span, redo puts the same span back."""
+
+    def __init__(
+        self,
+        store: Store,
+        document_id: int,
+        label_id: int,
+        annotator_id: int,
+        start: int,
+        end: int,
+        **fields: Any,
+    ):
+        self.store = store
+        self.document_id = document_id
+        self.label_id = label_id
+        self.annotator_id = annotator_id
+        self.start = start
+        self.end = end
+        self.fields = fields
+        self.span: SpanRecord | None = None
+        self._deleted: DeletedSpan | None = None
+        self.text = "Add span"
+
+    def apply(self) -> Change:
+        before = self.store.document_status(self.document_id, self.annotator_id)
+        self.span = self.store.add_span(
+            self.document_id, self.label_id, self.annotator_id, self.start, self.end, **self.fields
+        )
+        self.text = f"Tag {self.span.label} “{_short(self.span.text)}”"
+        after = self.store.document_status(self.document_id, self.annotator_id)
+        return Change(
+            self.document_id, added=[self.span], status=after if after != before else None
+        )
+
+    def undo(self) -> Change:
+        assert self.span is not None
+        self._deleted = self.store.delete_span(self.span.uuid, expected=self.span)
+        return Change(self.document_id, removed=[self.span.uuid])
+
+    def redo(self) -> Change:
+        assert self._deleted is not None
+        self.span = self.store.restore_span(self._deleted)
+        return Change(self.document_id, added=[self.span])
+
+
+class DeleteSpans:
+    """Delete spans (with the relations that touch them); undo puts all of it back."""
+
+    def __init__(self, store: Store, spans: Sequence[SpanRecord]):
+        self.store = store
+        self.spans = list(spans)
+        self.document_id = self.spans[0].document_id
+        self._deleted: list[DeletedSpan] = []
+        self.text = (
+            f"Delete {self.spans[0].label} “{_short(self.spans[0].text)}”"
+            if len(self.spans) == 1
+            else f"Delete {len(self.spans)} spans"
+        )
+
+    def apply(self) -> Change:
+        self._deleted = self.store.delete_spans([span.uuid for span in self.spans], expected=self.spans)
+        return Change(self.document_id, removed=[span.uuid for span in self.spans])
+
+    def undo(self) -> Change:
+        restored = self.store.restore_spans(self._deleted)
+        self.spans = restored
+        return Change(self.document_id, added=restored)
+
+    def redo(self) -> Change:
+        return self.apply()
+
+
+class UpdateSpans:
+    """Change fields of one or more spans (label, note, status, offsets); undo restores each
+    span's earlier content. Every step first checks that the span still looks as it did
+    (by content: undoing a later edit moves versions on without changing what one sees)."""
+
+    def __init__(self, store: Store, spans: Sequence[SpanRecord], text: str, **changes: Any):
+        self.store = store
+        self.before = list(spans)
+        self.after: list[SpanRecord] = []
+        self.document_id = self.before[0].document_id
+        self.changes = changes
+        self.text = text
+
+    def apply(self) -> Change:
+        self.after = [
+            self.store.update_span(span.uuid, expected=span, **self.changes) for span in self.before
+        ]
+        return Change(self.document_id, updated=list(self.after))
+
+    def undo(self) -> Change:
+        restored = [
+            self.store.put_span(before, expected=after)
+            for before, after in zip(self.before, self.after, strict=True)
+        ]
+        self.before = restored
+        return Change(self.document_id, updated=restored)
+
+    def redo(self) -> Change:
+        return self.apply()
+
+
+def relabel_spans(
+    store: Store, spans: Sequence[SpanRecord], label_id: int, label: str
+) -> UpdateSpans:
+    return UpdateSpans(store, spans, f"Relabel as {label}", label_id=label_id)
+
+
+def edit_note(store: Store, span: SpanRecord, note: str) -> UpdateSpans:
+    return UpdateSpans(store, [span], f"Edit note of “{_short(span.text)}”", note=note)
+
+
+def accept_suggestions(store: Store, spans: Sequence[SpanRecord]) -> UpdateSpans:
+    """Accepted suggestions become the analyst's own spans."""
+    text = "Accept suggestion" if len(spans) == 1 else f"Accept {len(spans)} suggestions"
+    return UpdateSpans(store, spans, text, status="accepted")
+
+
+def reject_suggestions(store: Store, spans: Sequence[SpanRecord]) -> UpdateSpans:
+    """Rejected suggestions stay in the project as rejected, so they are not offered again."""
+    text = "Reject suggestion" if len(spans) == 1 else f"Reject {len(spans)} suggestions"
+    return UpdateSpans(store, spans, text, status="rejected")
+
+
+class SetDocumentStatus:
+    """Mark a document not started, in progress or done for one annotator."""
+
+    def __init__(self, store: Store, document_id: int, annotator_id: int, status: str):
+        self.store = store
+        self.document_id = document_id
+        self.annotator_id = annotator_id
+        self.status = status
+        self.previous: str | None = None
+        self.text = f"Mark document {status.replace('_', ' ')}"
+
+    def apply(self) -> Change:
+        self.previous = self.store.set_document_status(
+            self.document_id, self.annotator_id, self.status
+        )
+        return Change(self.document_id, status=self.status)
+
+    def undo(self) -> Change:
+        assert self.previous is not None
+        self.store.set_document_status(self.document_id, self.annotator_id, self.previous)
+        return Change(self.document_id, status=self.previous)
+
+    def redo(self) -> Change:
+        return self.apply()
+
+
+@dataclass(slots=True)
+class LabelChange:
+    """What a label edit did: the views reload the labels, and the spans when
+    ``spans_changed``."""
+
+    spans_changed: bool = False
+
+
+class AddLabel:
+    def __init__(
+        self, store: Store, name: str, colour: str | None = None, shortcut: str | None = None
+    ):
+        self.store = store
+        self.values = {"name": name, "colour": colour, "shortcut": shortcut}
+        self.label: LabelRecord | None = None
+        self.text = f"Add label {name}"
+
+    def apply(self) -> LabelChange:
+        if self.label is None:
+            self.label = self.store.add_label(**self.values)
+        else:
+            self.store.restore_label(self.label)
+        return LabelChange()
+
+    def undo(self) -> LabelChange:
+        assert self.label is not None
+        self.store.delete_label(self.label.id)  # refused if it has been used meanwhile
+        return LabelChange()
+
+    def redo(self) -> LabelChange:
+        return self.apply()
+
+
+class UpdateLabel:
+    """Rename, recolour, re-key or redescribe a label."""
+
+    def __init__(self, store: Store, label: LabelRecord, **changes: Any):
+        self.store = store
+        self.before = label
+        self.changes = changes
+        what = ", ".join(sorted(changes))
+        self.text = f"Change {what} of label {label.name}"
+
+    def apply(self) -> LabelChange:
+        self.store.update_label(self.before.id, **self.changes)
+        return LabelChange(spans_changed="name" in self.changes)
+
+    def undo(self) -> LabelChange:
+        self.store.update_label(
+            self.before.id, **{key: getattr(self.before, key) for key in self.changes}
+        )
+        return LabelChange(spans_changed="name" in self.changes)
+
+    def redo(self) -> LabelChange:
+        return self.apply()
+
+
+class ReorderLabels:
+    def __init__(self, store: Store, order: Sequence[int]):
+        self.store = store
+        self.order = list(order)
+        self.before = [label.id for label in store.labels()]
+        self.text = "Reorder labels"
+
+    def apply(self) -> LabelChange:
+        self.store.reorder_labels(self.order)
+        return LabelChange()
+
+    def undo(self) -> LabelChange:
+        self.store.reorder_labels(self.before)
+        return LabelChange()
+
+    def redo(self) -> LabelChange:
+        return self.apply()
+
+
+class RemoveLabel:
+    """Remove a label; its spans move to another label or are deleted. Undo brings back the
+    label and every span as it was."""
+
+    def __init__(self, store: Store, label: LabelRecord, *, relabel_to: int | None = None):
+        self.store = store
+        self.label = label
+        self.relabel_to = relabel_to
+        self._spans: list[SpanRecord] = []
+        self._deleted: list[DeletedSpan] = []
+        self.text = f"Remove label {label.name}"
+
+    def apply(self) -> LabelChange:
+        self._spans = self.store.spans_where(labels=[self.label.name])
+        if self._spans and self.relabel_to is None:
+            self._deleted = self.store.delete_spans([span.uuid for span in self._spans])
+        self.store.delete_label(self.label.id, relabel_to=self.relabel_to)
+        return LabelChange(spans_changed=bool(self._spans))
+
+    def undo(self) -> LabelChange:
+        self.store.restore_label(self.label)
+        if self._deleted:
+            self.store.restore_spans(self._deleted)
+        else:
+            for span in self._spans:
+                self.store.put_span(span)
+        return LabelChange(spans_changed=bool(self._spans))
+
+    def redo(self) -> LabelChange:
+        return self.apply()
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

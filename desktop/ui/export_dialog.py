@@ -1,0 +1,206 @@
+"""The export dialog: a format, where to write it, and which spans leave (annotators or the
+gold layer, labels, statuses), with the options of the chosen format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.records import AnnotatorRecord, ExportFilter, LabelRecord
+from desktop.formats import FORMATS, ExportOptions, export_formats
+from desktop.ui.span_panel import swatch
+
+STATUSES = ("accepted", "suggested", "rejected")
+
+
+def _checklist(parent: QWidget, items: list[tuple[str, object, bool]]) -> QListWidget:
+    widget = QListWidget(parent)
+    for text, data, checked in items:
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, data)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    widget.setMaximumHeight(110)
+    return widget
+
+
+def _checked(widget: QListWidget) -> list:
+    return [
+        widget.item(row).data(Qt.ItemDataRole.UserRole)
+        for row in range(widget.count())
+        if widget.item(row).checkState() == Qt.CheckState.Checked
+    ]
+
+
+class ExportDialog(QDialog):
+    def __init__(
+        self,
+        labels: list[LabelRecord],
+        annotators: list[AnnotatorRecord],
+        start_folder: Path,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.resize(520, 560)
+        self.start_folder = start_folder
+        self.format = QComboBox(self)
+        for name in export_formats():
+            self.format.addItem(f"{name} — {FORMATS[name].description}", name)
+        self.output = QLineEdit(self)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._on_browse_clicked)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.output, 1)
+        path_row.addWidget(browse)
+        people = [a for a in annotators if not a.is_gold]
+        self.annotators = _checklist(self, [(a.name, a.name, False) for a in people])
+        self.gold = QCheckBox("Only the gold layer (adjudicated spans)", self)
+        self.gold.setEnabled(any(a.is_gold for a in annotators))
+        self.gold.toggled.connect(lambda on: self.annotators.setEnabled(not on))
+        self.labels = _checklist(self, [(label.name, label.name, True) for label in labels])
+        for row, label in enumerate(labels):
+            self.labels.item(row).setIcon(swatch(label.colour))
+        self.statuses = _checklist(
+            self, [(status, status, status == "accepted") for status in STATUSES]
+        )
+        self.status_note = QLabel(self)
+        self.status_note.setWordWrap(True)
+        self.split = QDoubleSpinBox(self)
+        self.split.setRange(0.0, 0.9)
+        self.split.setSingleStep(0.05)
+        self.split.setSpecialValueText("no split")
+        self.seed = QSpinBox(self)
+        self.seed.setRange(0, 2**31 - 1)
+        self.overlap = QComboBox(self)
+        for value, text in (
+            ("longest", "the longest span"),
+            ("first", "the first span"),
+            ("label-order", "the label listed first"),
+        ):
+            self.overlap.addItem(text, value)
+        self.spacy_box = QGroupBox("spaCy", self)
+        spacy_form = QFormLayout(self.spacy_box)
+        spacy_form.addRow("Held out as dev", self.split)
+        spacy_form.addRow("Seed", self.seed)
+        self.conll_box = QGroupBox("CoNLL", self)
+        conll_form = QFormLayout(self.conll_box)
+        conll_form.addRow("Where spans overlap, keep", self.overlap)
+        who = QGroupBox("Whose spans (none ticked: everyone's)", self)
+        who_layout = QVBoxLayout(who)
+        who_layout.addWidget(self.annotators)
+        who_layout.addWidget(self.gold)
+        which = QGroupBox("Which spans", self)
+        which_form = QFormLayout(which)
+        which_form.addRow("Labels", self.labels)
+        which_form.addRow("Status", self.statuses)
+        which_form.addRow(self.status_note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self._on_ok)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("Write to", path_row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(who)
+        layout.addWidget(which)
+        layout.addWidget(self.spacy_box)
+        layout.addWidget(self.conll_box)
+        layout.addWidget(buttons)
+        self.format.currentIndexChanged.connect(self._on_format_changed)
+        self._on_format_changed()
+
+    # --- public API --------------------------------------------------------------------------
+
+    def format_name(self) -> str:
+        return self.format.currentData()
+
+    def output_path(self) -> Path:
+        return Path(self.output.text()).expanduser()
+
+    def options(self) -> ExportOptions:
+        labels = _checked(self.labels)
+        every_label = len(labels) == self.labels.count()
+        return ExportOptions(
+            filter=ExportFilter(
+                annotators=() if self.gold.isChecked() else tuple(_checked(self.annotators)),
+                gold=self.gold.isChecked(),
+                labels=() if every_label else tuple(labels),
+                statuses=tuple(_checked(self.statuses)),
+            ),
+            split=self.split.value() or None,
+            seed=self.seed.value(),
+            overlap=self.overlap.currentData(),
+        )
+
+    def writes_folder(self) -> bool:
+        info = FORMATS[self.format_name()]
+        return not info.extension or (info.name == "spacy" and self.split.value() > 0)
+
+    # --- slots -------------------------------------------------------------------------------
+
+    def _on_format_changed(self) -> None:
+        name = self.format_name()
+        info = FORMATS[name]
+        self.spacy_box.setVisible(name == "spacy")
+        self.conll_box.setVisible(name == "conll")
+        lossless = not info.export_statuses
+        for row in range(self.statuses.count()):
+            item = self.statuses.item(row)
+            item.setCheckState(
+                Qt.CheckState.Checked
+                if lossless or item.data(Qt.ItemDataRole.UserRole) == "accepted"
+                else Qt.CheckState.Unchecked
+            )
+        self.status_note.setText(
+            "Dossier's own JSONL keeps every status; dataset formats export accepted spans, "
+            "so suggestions never leave as labels."
+        )
+        current = self.output.text()
+        stem = Path(current).stem if current else "dossier-export"
+        folder = Path(current).parent if current else self.start_folder
+        self.output.setText(str(folder / (stem + info.extension)))
+
+    def _on_browse_clicked(self) -> None:
+        if self.writes_folder():
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Export into folder", str(self.output_path().parent)
+            )
+        else:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export to file", str(self.output_path()))
+        if chosen:
+            self.output.setText(chosen)
+
+    def _on_ok(self) -> None:
+        if not self.output.text().strip():
+            self.output.setFocus()
+            return
+        if not _checked(self.statuses):
+            self.status_note.setText("Tick at least one status.")
+            return
+        self.accept()

@@ -1,0 +1,92 @@
+"""Help: the keyboard shortcuts, and About."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import __version__
+
+SHORTCUTS = (
+    (
+        "Tagging",
+        (
+            ("Select text", "drag with the mouse, or Shift+←/→ (whole words); Shift+↑/↓ by line"),
+            ("Select exact characters", "hold Ctrl while dragging, or Alt+Shift+←/→"),
+            (
+                "Tag the selection",
+                "the label's letter (C, A, E…) or its number (1–9), or click the label",
+            ),
+            (
+                "Select a span",
+                "click it (click again to reach a nested one); Tab / Shift+Tab: next / previous span",
+            ),
+            ("Relabel the selected span", "the label's key"),
+            ("Delete the selected span", "Delete"),
+            ("Clear the selection", "Esc"),
+        ),
+    ),
+    (
+        "Suggestions",
+        (
+            ("Accept the suggestion at the cursor", "Enter"),
+            ("Reject it", "Backspace"),
+            ("Accept / reject all in this document", "Ctrl+Shift+Enter / Ctrl+Shift+Backspace"),
+        ),
+    ),
+    (
+        "Documents",
+        (
+            ("Mark done / in progress", "Ctrl+D / Ctrl+Shift+D"),
+            ("Next / previous unfinished document", "Ctrl+PgDown / Ctrl+PgUp"),
+            ("Find a document", "Ctrl+F (the filter box)"),
+        ),
+    ),
+    (
+        "Everything",
+        (
+            ("Undo / redo any change", "Ctrl+Z / Ctrl+Shift+Z"),
+            ("Import / export", "Ctrl+I / Ctrl+E"),
+            ("Labels / preferences", "Ctrl+L / Ctrl+,"),
+        ),
+    ),
+)
+
+
+def shortcuts_html() -> str:
+    parts = []
+    for section, rows in SHORTCUTS:
+        parts.append(f"<h3>{section}</h3><table cellspacing='4'>")
+        parts.extend(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in rows)
+        parts.append("</table>")
+    return "".join(parts)
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(620, 560)
+        browser = QTextBrowser(self)
+        browser.setHtml(shortcuts_html())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(browser)
+        layout.addWidget(buttons)
+
+
+def show_about(parent: QWidget) -> None:
+    QMessageBox.about(
+        parent,
+        "About Dossier",
+        f"<h3>Dossier {__version__}</h3>"
+        "<p>Tag claims, actors and events in news articles, review one another's tags and "
+        "export labelled datasets. Everything stays on your machine.</p>",
+    )

@@ -1,0 +1,607 @@
+"""The main window: the document list, the document view, the label palette and the span
+panel, with the menus. It wires widgets to the session; the work happens there and in the
+store."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import resources
+from db.records import DocumentRecord
+from db.store import Store
+from desktop.commands import Change
+from desktop.settings import Settings
+from desktop.ui.document_list import STATUS_TEXT, DocumentListWidget
+from desktop.ui.document_view import DocumentView
+from desktop.ui.label_palette import LabelPaletteWidget
+from desktop.ui.session import Session
+from desktop.ui.span_panel import SpanPanelWidget
+from desktop.ui.welcome import WelcomeWidget
+from desktop.ui.workers import run_with_progress
+
+DOCUMENT_STATUSES = ("not_started", "in_progress", "done")
+
+
+class DocumentHeader(QWidget):
+    """The open document's title, source and date, and one's progress on it."""
+
+    statusChosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel(self)
+        self.title.setWordWrap(True)
+        self.details = QLabel(self)
+        self.details.setStyleSheet("color: palette(mid);")
+        self.status = QComboBox(self)
+        for status in DOCUMENT_STATUSES:
+            self.status.addItem(STATUS_TEXT[status], status)
+        self.status.setToolTip("Your progress on this document (Ctrl+D: done)")
+        self.status.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(self.title)
+        text.addWidget(self.details)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 2)
+        row.addLayout(text, 1)
+        row.addWidget(self.status)
+        self.status.activated.connect(
+            lambda index: self.statusChosen.emit(self.status.itemData(index))
+        )
+
+    def show_document(self, document: DocumentRecord | None, status: str) -> None:
+        if document is None:
+            self.title.setText("")
+            self.details.setText("")
+            return
+        self.title.setText(
+            f"<b style='font-size: 13pt'>{_escape(document.title or '(untitled)')}</b>"
+        )
+        parts = [
+            p
+            for p in (
+                document.source,
+                (document.published or "")[:10],
+                f"{len(document.text):,} characters",
+            )
+            if p
+        ]
+        self.details.setText(" · ".join(_escape(p) for p in parts))
+        self.show_status(status)
+
+    def show_status(self, status: str) -> None:
+        self.status.setCurrentIndex(DOCUMENT_STATUSES.index(status))
+
+
+class MainWindow(QMainWindow):
+    #: the analyst asked for another project (a path or database URL)
+    projectRequested = Signal(str)
+
+    def __init__(self, store: Store, settings: Settings, location: str):
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.location = location
+        self.last_error = ""
+        self.setWindowTitle(
+            f"Dossier — {Path(location).name if '://' not in location else location}"
+        )
+        self.setAcceptDrops(True)
+        self.resize(1360, 860)
+
+        self.view = DocumentView(self)
+        self.view.setAcceptDrops(False)
+        self.view.set_text_font(settings.font_family, settings.font_size)
+        self.session = Session(store, settings, self.view, self)
+        self.header = DocumentHeader(self)
+        self.welcome = WelcomeWidget(self)
+        page = QWidget(self)
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.setSpacing(0)
+        page_layout.addWidget(self.header)
+        page_layout.addWidget(self.view, 1)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+
+        self.documents = DocumentListWidget(self)
+        self.palette = LabelPaletteWidget(self)
+        self.spans = SpanPanelWidget(self)
+        self.spans.model.set_editable(self.session.editable)
+        self.documents_dock = self._dock(
+            "Documents", self.documents, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.labels_dock = self._dock("Labels", self.palette, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.spans_dock = self._dock("Spans", self.spans, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([self.documents_dock], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.labels_dock, self.spans_dock], [420, 420], Qt.Orientation.Horizontal)
+
+        self.annotator_label = QLabel(self)
+        self.selection_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.selection_label)
+        self.statusBar().addPermanentWidget(self.annotator_label)
+
+        self._create_actions()
+        self._create_menus()
+        self._connect()
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(50)
+        self._count_timer.timeout.connect(self._refresh_label_counts)
+
+        self.palette.set_labels(self.session.labels)
+        self.spans.model.set_labels(self.session.labels)
+        self._show_annotator()
+        self.refresh_documents()
+        self._restore_layout()
+        self._open_first_document()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}-dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(key) for key in keys])
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        standard = QKeySequence.StandardKey
+        self.new_action = self._action("&New project…", self.new_project, standard.New)
+        self.open_action = self._action("&Open project…", self.open_project, standard.Open)
+        self.open_url_action = self._action("Open database &URL…", self.open_database_url)
+        self.import_action = self._action(
+            "&Import files…",
+            self.import_files,
+            "Ctrl+I",
+            "Text, Markdown, JSONL, brat, Label Studio",
+        )
+        self.import_folder_action = self._action(
+            "Import &folder…", self.import_folder, "Ctrl+Shift+I"
+        )
+        self.export_action = self._action("&Export…", self.export, "Ctrl+E")
+        self.quit_action = self._action("&Quit", self.close, standard.Quit)
+        self.undo_action = self.session.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence(standard.Undo)])
+        self.redo_action = self.session.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addActions([self.undo_action, self.redo_action])
+        self.labels_action = self._action("&Labels…", self.edit_labels, "Ctrl+L")
+        self.preferences_action = self._action(
+            "&Preferences…", self.edit_preferences, ["Ctrl+,", standard.Preferences]
+        )
+        self.done_action = self._action(
+            "Mark &done", lambda: self.session.set_status("done"), "Ctrl+D"
+        )
+        self.progress_action = self._action(
+            "Mark &in progress", lambda: self.session.set_status("in_progress"), "Ctrl+Shift+D"
+        )
+        self.next_action = self._action(
+            "&Next unfinished document", lambda: self.go_unfinished(False), "Ctrl+PgDown"
+        )
+        self.previous_action = self._action(
+            "&Previous unfinished document", lambda: self.go_unfinished(True), "Ctrl+PgUp"
+        )
+        self.find_action = self._action("&Find document", self.focus_filter, standard.Find)
+        self.accept_all_action = self._action(
+            "&Accept all suggestions",
+            self.session.accept_all,
+            ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+        )
+        self.reject_all_action = self._action(
+            "&Reject all suggestions", self.session.reject_all, "Ctrl+Shift+Backspace"
+        )
+        self.zoom_in_action = self._action("Larger text", lambda: self.zoom(1), standard.ZoomIn)
+        self.zoom_out_action = self._action("Smaller text", lambda: self.zoom(-1), standard.ZoomOut)
+        self.shortcuts_action = self._action(
+            "&Keyboard shortcuts", self.show_shortcuts, standard.HelpContents
+        )
+        self.about_action = self._action("&About Dossier", self.show_about)
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action, self.open_url_action])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.import_action, self.import_folder_action, self.export_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addActions([self.labels_action, self.preferences_action])
+        document = bar.addMenu("&Document")
+        document.addActions([self.done_action, self.progress_action])
+        document.addSeparator()
+        document.addActions([self.next_action, self.previous_action, self.find_action])
+        document.addSeparator()
+        document.addActions([self.accept_all_action, self.reject_all_action])
+        self.document_menu = document
+        view = bar.addMenu("&View")
+        for dock in (self.documents_dock, self.labels_dock, self.spans_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addActions([self.zoom_in_action, self.zoom_out_action])
+        self.view_menu = view
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts_action, self.about_action])
+
+    def _connect(self) -> None:
+        session = self.session
+        self.documents.documentChosen.connect(self.open_document)
+        self.view.labelKeyPressed.connect(session.tag_selection)
+        self.view.deleteRequested.connect(session.delete_selected)
+        self.view.acceptRequested.connect(session.accept_current)
+        self.view.rejectRequested.connect(session.reject_current)
+        self.view.spanSelected.connect(self.spans.select_span)
+        self.view.selectionChangedTo.connect(self._on_view_selection_changed)
+        self.palette.labelChosen.connect(self._on_palette_label_chosen)
+        self.spans.spanChosen.connect(self._on_span_chosen)
+        self.spans.table.deleteRequested.connect(session.delete)
+        self.spans.model.editRequested.connect(self._on_span_edit_requested)
+        self.header.statusChosen.connect(session.set_status)
+        self.welcome.importRequested.connect(self.import_files)
+        self.welcome.samplesRequested.connect(self.open_samples)
+        session.documentOpened.connect(self._on_document_opened)
+        session.changed.connect(self._on_session_changed)
+        session.spansLoaded.connect(self._on_spans_loaded)
+        session.labelsChanged.connect(self._on_labels_changed)
+        session.layersChanged.connect(self._show_annotator)
+        session.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        session.failed.connect(self._on_failed)
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def refresh_documents(self) -> None:
+        rows = self.store.list_documents(self.session.annotator.id)
+        self.documents.set_documents(rows)
+        self.pages.setCurrentIndex(1 if rows else 0)
+        self.document_menu.setEnabled(bool(rows))
+        if self.session.document is not None:
+            self.documents.select_document(self.session.document.id)
+
+    def _open_first_document(self) -> None:
+        last = self.settings.last_document.get(self.store.url)
+        ids = set(self.store.document_ids())
+        if last in ids:
+            self.open_document(last)
+        elif ids:
+            self.open_document(min(ids))
+
+    def open_document(self, document_id: int) -> None:
+        if self.session.document is not None and self.session.document.id == document_id:
+            return
+        self.session.open_document(document_id)
+
+    def go_unfinished(self, backwards: bool) -> None:
+        current = self.session.document.id if self.session.document else None
+        target = self.documents.neighbour(current, backwards=backwards)
+        if target is None:
+            self.statusBar().showMessage("No unfinished document in that direction", 3000)
+            return
+        self.open_document(target)
+        self.view.setFocus()
+
+    def focus_filter(self) -> None:
+        self.documents_dock.show()
+        self.documents.filter.setFocus()
+        self.documents.filter.selectAll()
+
+    # --- import and export -------------------------------------------------------------------
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Import articles or annotations",
+            str(Path.home()),
+            "Articles and annotations (*.txt *.md *.markdown *.jsonl *.ndjson *.json *.ann);;All files (*)",
+        )
+        if paths:
+            self.import_paths(paths)
+
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Import a folder of articles", str(Path.home())
+        )
+        if folder:
+            self.import_paths([folder])
+
+    def open_samples(self) -> None:
+        self.import_paths([str(resources.path("samples"))], samples=True)
+
+    def import_paths(self, paths: list[str], *, samples: bool = False) -> None:
+        """Import in the background; on any bad file or line nothing is written."""
+        from desktop.formats import ImportOptions, import_paths
+
+        store = self.store
+        was_empty = self.store.document_count() == 0
+        job = run_with_progress(
+            self,
+            "Importing",
+            lambda progress: import_paths(store, paths, ImportOptions(), progress),
+        )
+
+        def succeeded(report) -> None:
+            summary = report.summary
+            self.refresh_documents()
+            if summary.document_ids and (was_empty or self.session.document is None):
+                self.open_document(summary.document_ids[0])
+            text = (
+                f"Imported {summary.documents_added} new document(s) ({summary.documents_matched} already here), "
+                f"{summary.spans_added} span(s)"
+            )
+            for reason, count in sorted(report.skipped.items()):
+                text += f"; {count} {reason} task(s) skipped"
+            self.statusBar().showMessage(text, 8000)
+            if samples:
+                self.statusBar().showMessage(
+                    "Sample articles opened: select a few words and press C to tag your first claim.",
+                    15000,
+                )
+            self.view.setFocus()
+
+        job.succeeded.connect(succeeded)
+        job.failed.connect(lambda reason: QMessageBox.warning(self, "Nothing was imported", reason))
+        job.cancelled.connect(
+            lambda: self.statusBar().showMessage("Import cancelled; nothing was written", 6000)
+        )
+        self.import_job = job
+
+    def export(self) -> None:
+        from desktop.formats import export_project
+        from desktop.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.session.labels, self.store.annotators(), Path.home(), self)
+        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+            return
+        name, out, options = dialog.format_name(), dialog.output_path(), dialog.options()
+        store = self.store
+        job = run_with_progress(
+            self, "Exporting", lambda progress: export_project(store, name, out, options, progress)
+        )
+        job.succeeded.connect(
+            lambda report: self.statusBar().showMessage(
+                f"Exported {report.documents} document(s) and {report.spans} span(s) to {report.path}",
+                10000,
+            )
+        )
+        job.failed.connect(lambda reason: QMessageBox.warning(self, "Export failed", reason))
+        job.cancelled.connect(
+            lambda: self.statusBar().showMessage("Export cancelled; nothing was written", 6000)
+        )
+        self.export_job = job
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    # --- projects ----------------------------------------------------------------------------
+
+    def new_project(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New project", str(Path.home() / "project.db"), "Dossier projects (*.db)"
+        )
+        if path:
+            if Path(path).exists():
+                QMessageBox.warning(
+                    self, "New project", f"{path} exists already: use Open project."
+                )
+                return
+            self.projectRequested.emit(path)
+
+    def open_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", str(Path.home()), "Dossier projects (*.db);;All files (*)"
+        )
+        if path:
+            self.projectRequested.emit(path)
+
+    def open_database_url(self) -> None:
+        url, ok = QInputDialog.getText(
+            self, "Open database", "Database URL (e.g. postgresql://analyst@server/dossier):"
+        )
+        if ok and url.strip():
+            self.projectRequested.emit(url.strip())
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for location in self.settings.recent_projects:
+            action = self.recent_menu.addAction(location)
+            action.triggered.connect(
+                lambda _checked=False, where=location: self.projectRequested.emit(where)
+            )
+        if not self.settings.recent_projects:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    # --- dialogs -----------------------------------------------------------------------------
+
+    def edit_labels(self) -> None:
+        from desktop.ui.label_editor import LabelEditorDialog
+
+        LabelEditorDialog(self.session, self).exec()
+
+    def edit_preferences(self) -> None:
+        from desktop.ui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
+            return
+        before = self.settings.annotator
+        dialog.apply_to(self.settings)
+        self.settings.save()
+        self.view.set_text_font(self.settings.font_family, self.settings.font_size)
+        self.view.snap_to_tokens = self.settings.snap_to_tokens
+        if self.settings.annotator != before:
+            self.session.set_annotator(self.settings.annotator)
+            self.refresh_documents()
+
+    def zoom(self, step: int) -> None:
+        self.settings.font_size = max(7, min(40, self.settings.font_size + step))
+        self.view.set_text_font(self.settings.font_family, self.settings.font_size)
+
+    def show_shortcuts(self) -> None:
+        from desktop.ui.help import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
+
+    def show_about(self) -> None:
+        from desktop.ui.help import show_about
+
+        show_about(self)
+
+    # --- slots -------------------------------------------------------------------------------
+
+    def _on_document_opened(self, document: DocumentRecord | None) -> None:
+        status = "not_started"
+        if document is not None:
+            status = self.store.document_status(document.id, self.session.annotator.id)
+            self.documents.select_document(document.id)
+        self.header.show_document(document, status)
+        self._on_spans_loaded()
+
+    def _on_spans_loaded(self) -> None:
+        self.spans.model.set_spans([span.record for span in self.view.spans()])
+        self._count_timer.start()
+
+    def _on_session_changed(self, change: Change) -> None:
+        for record in change.added + change.updated:
+            if self.session.shown(record):
+                self.spans.model.put(record)
+            else:
+                self.spans.model.remove(record.uuid)
+        for span_uuid in change.removed:
+            self.spans.model.remove(span_uuid)
+        if change.status is not None:
+            self.header.show_status(change.status)
+            self.documents.model.update_document(change.document_id, status=change.status)
+        self._count_timer.start()
+
+    def _refresh_label_counts(self) -> None:
+        counts: dict[int, int] = {}
+        editing = self.session.editing.id
+        for span in self.view.spans():
+            record = span.record
+            if record.annotator_id == editing and record.status == "accepted":
+                counts[record.label_id] = counts.get(record.label_id, 0) + 1
+        self.palette.set_counts(counts)
+        document = self.session.document
+        if document is not None:
+            summary = self.documents.model.summary(document.id)
+            if summary is not None and self.session.editing.id == self.session.annotator.id:
+                self.documents.model.update_document(
+                    document.id, span_delta=sum(counts.values()) - summary.span_count
+                )
+
+    def _on_labels_changed(self, labels) -> None:
+        self.palette.set_labels(labels)
+        self.spans.model.set_labels(labels)
+        self._count_timer.start()
+
+    def _on_palette_label_chosen(self, label_id: int) -> None:
+        self.session.tag_selection(label_id)
+        self.view.setFocus()
+
+    def _on_span_chosen(self, span_uuid: str) -> None:
+        self.view.clear_text_selection()
+        self.view.select_span(span_uuid, reveal=True)
+
+    def _on_span_edit_requested(self, span, field: str, value) -> None:
+        if field == "label":
+            self.session.relabel([span], value)
+        else:
+            self.session.set_note(span, value)
+
+    def _on_view_selection_changed(self, start: int, end: int) -> None:
+        if end > start:
+            snap = (
+                "exact"
+                if self.view.selection_is_exact or not self.view.snap_to_tokens
+                else "whole words"
+            )
+            self.selection_label.setText(f"{end - start} characters selected ({snap})")
+        else:
+            self.selection_label.setText("")
+
+    def _on_failed(self, reason: str) -> None:
+        """A refused edit: said in the status bar and in a box that does not block work."""
+        self.last_error = reason
+        self.statusBar().showMessage(reason, 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Dossier", reason, QMessageBox.StandardButton.Ok, self)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+
+    def _show_annotator(self) -> None:
+        session = self.session
+        text = f"Annotating as <b>{_escape(session.editing.name)}</b>"
+        others = [
+            layer.annotator.name
+            for layer in session.layers
+            if layer.annotator.id != session.editing.id
+        ]
+        if others:
+            text += " · also showing " + ", ".join(_escape(name) for name in others)
+        self.annotator_label.setText(text)
+
+    # --- window state ------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray(base64.b64decode(self.settings.window_geometry)))
+        if self.settings.window_state:
+            self.restoreState(QByteArray(base64.b64decode(self.settings.window_state)))
+
+    def save_layout(self) -> None:
+        self.session.remember_position()
+        self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode("ascii")
+        self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode("ascii")
+        self.settings.save()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_layout()
+        super().closeEvent(event)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -1,0 +1,257 @@
+"""The spans of the open document as a table: label, text, annotator, status and note.
+
+Clicking a row shows the span in the document; the label and the note are edited in place
+(each edit is a command on the undo stack); Delete removes the selected spans.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.records import LabelRecord, SpanRecord
+
+COLUMNS = ("Label", "Text", "Annotator", "Status", "Note")
+LABEL, TEXT, ANNOTATOR, STATUS, NOTE = range(5)
+UUID_ROLE = Qt.ItemDataRole.UserRole
+
+
+def swatch(colour: str, size: int = 12) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+class SpanTableModel(QAbstractTableModel):
+    """An adapter over the open document's spans, in reading order."""
+
+    #: the analyst edited a cell: (span, field, value) with field "label" (a label id) or "note"
+    editRequested = Signal(object, str, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._spans: list[SpanRecord] = []
+        self._row_of: dict[str, int] = {}
+        self._labels: dict[int, LabelRecord] = {}
+        self._editable = lambda span: True
+
+    # --- public API --------------------------------------------------------------------------
+
+    def set_labels(self, labels: list[LabelRecord]) -> None:
+        self._labels = {label.id: label for label in labels}
+        if self._spans:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._spans) - 1, 0))
+
+    def labels(self) -> list[LabelRecord]:
+        return sorted(self._labels.values(), key=lambda label: label.position)
+
+    def set_editable(self, editable) -> None:
+        self._editable = editable
+
+    def set_spans(self, spans: list[SpanRecord]) -> None:
+        self.beginResetModel()
+        self._spans = sorted(spans, key=_reading_order)
+        self._reindex()
+        self.endResetModel()
+
+    def put(self, span: SpanRecord) -> None:
+        """Insert a new span, or redraw a changed one, keeping reading order."""
+        row = self._row_of.get(span.uuid)
+        if row is not None and _reading_order(self._spans[row]) == _reading_order(span):
+            self._spans[row] = span
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return
+        if row is not None:
+            self.remove(span.uuid)
+        keys = [_reading_order(s) for s in self._spans]
+        position = bisect_left(keys, _reading_order(span))
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._spans.insert(position, span)
+        self._reindex()
+        self.endInsertRows()
+
+    def remove(self, span_uuid: str) -> None:
+        row = self._row_of.get(span_uuid)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._spans[row]
+        self._reindex()
+        self.endRemoveRows()
+
+    def span(self, row: int) -> SpanRecord:
+        return self._spans[row]
+
+    def row_of(self, span_uuid: str) -> int | None:
+        return self._row_of.get(span_uuid)
+
+    def _reindex(self) -> None:
+        self._row_of = {span.uuid: number for number, span in enumerate(self._spans)}
+
+    # --- Qt overrides ------------------------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._spans)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if (
+            index.isValid()
+            and index.column() in (LABEL, NOTE)
+            and self._editable(self._spans[index.row()])
+        ):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        span = self._spans[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if column == LABEL:
+                return span.label if role == Qt.ItemDataRole.DisplayRole else span.label_id
+            if column == TEXT:
+                return " ".join(span.text.split())
+            if column == ANNOTATOR:
+                return span.annotator
+            if column == STATUS:
+                return span.status
+            return span.note
+        if role == Qt.ItemDataRole.DecorationRole and column == LABEL:
+            label = self._labels.get(span.label_id)
+            return swatch(label.colour) if label else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{span.text}\n{span.start}–{span.end}" + (f"\n{span.note}" if span.note else "")
+        if role == UUID_ROLE:
+            return span.uuid
+        if role == Qt.ItemDataRole.ForegroundRole and span.status == "suggested":
+            return QColor("#777777")
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        span = self._spans[index.row()]
+        if index.column() == LABEL and value != span.label_id:
+            self.editRequested.emit(span, "label", int(value))
+        elif index.column() == NOTE and value != span.note:
+            self.editRequested.emit(span, "note", str(value))
+        return False  # the table redraws when the store says the edit is done
+
+
+class LabelDelegate(QStyledItemDelegate):
+    """Edits a span's label with a list of the labels."""
+
+    def __init__(self, model: SpanTableModel, parent=None):
+        super().__init__(parent)
+        self._model = model
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        editor = QComboBox(parent)
+        for label in self._model.labels():
+            editor.addItem(swatch(label.colour), label.name, label.id)
+        return editor
+
+    def setEditorData(self, editor: QComboBox, index) -> None:  # noqa: N802
+        editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.ItemDataRole.EditRole))))
+
+    def setModelData(self, editor: QComboBox, model, index) -> None:  # noqa: N802
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
+class SpanTable(QTableView):
+    """The table; Delete removes the selected spans."""
+
+    deleteRequested = Signal(list)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if (
+            event.key() == Qt.Key.Key_Delete
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
+            rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
+            model: SpanTableModel = self.model()
+            self.deleteRequested.emit([model.span(row) for row in rows])
+            return
+        super().keyPressEvent(event)
+
+
+class SpanPanelWidget(QWidget):
+    """The span table with a one-line summary above it."""
+
+    #: a span was clicked (uuid): show it in the document
+    spanChosen = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = SpanTableModel(self)
+        self.summary = QLabel("No document open", self)
+        self.table = SpanTable(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.table.setItemDelegateForColumn(LABEL, LabelDelegate(self.model, self.table))
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
+        for column in (LABEL, ANNOTATOR, STATUS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Interactive)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        self.table.clicked.connect(self._on_table_clicked)
+        self.model.rowsInserted.connect(self._update_summary)
+        self.model.rowsRemoved.connect(self._update_summary)
+        self.model.modelReset.connect(self._update_summary)
+
+    def select_span(self, span_uuid: str) -> None:
+        row = self.model.row_of(span_uuid) if span_uuid else None
+        if row is None:
+            self.table.clearSelection()
+            return
+        index = self.model.index(row, 0)
+        self.table.selectRow(row)
+        self.table.scrollTo(index)
+
+    def _on_table_clicked(self, index: QModelIndex) -> None:
+        self.spanChosen.emit(self.model.data(index, UUID_ROLE))
+
+    def _update_summary(self, *_args) -> None:
+        count = self.model.rowCount()
+        suggested = sum(1 for row in range(count) if self.model.span(row).status == "suggested")
+        text = f"{count - suggested} span(s)"
+        if suggested:
+            text += f", {suggested} suggestion(s)"
+        self.summary.setText(text)
+
+
+def _reading_order(span: SpanRecord) -> tuple:
+    return (span.start, span.end, span.label, span.annotator, span.uuid)

@@ -1,0 +1,108 @@
+"""Long work off the GUI thread: a job reports progress, can be cancelled, and says how it
+ended through signals delivered on the GUI thread."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from desktop.progress import Cancelled, Progress
+
+_running: set[Job] = set()  # jobs are kept alive until they end
+
+
+class Job(QObject):
+    """Runs ``work(progress)`` in the thread pool.
+
+    ``work`` calls ``progress(phase, done, total)``; after :meth:`cancel`, that call raises
+    :class:`Cancelled`, which the work lets through (writing nothing).
+    """
+
+    #: (phase, done, total)
+    progressed = Signal(str, int, int)
+    #: the work's return value
+    succeeded = Signal(object)
+    #: a one-line reason (bad input names its file and line)
+    failed = Signal(str)
+    cancelled = Signal()
+    #: emitted last, however the job ended
+    ended = Signal()
+
+    def __init__(self, work: Callable[[Progress], Any], parent: QObject | None = None):
+        super().__init__(parent)
+        self._work = work
+        self._cancel = False
+
+    def start(self) -> None:
+        _running.add(self)
+        QThreadPool.globalInstance().start(_Runnable(self))
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        if self._cancel:
+            raise Cancelled()
+        self.progressed.emit(phase, done, total)
+
+    def _run(self) -> None:
+        try:
+            result = self._work(self._progress)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # shown to the user; the traceback goes to the log
+            message = str(exc) or type(exc).__name__
+            if not _is_input_error(exc):
+                traceback.print_exc()
+            self.failed.emit(message)
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.ended.emit()
+            _running.discard(self)
+
+
+def _is_input_error(exc: Exception) -> bool:
+    return type(exc).__name__ in {"InputError", "StoreError", "SpanError", "ValueError"}
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job):
+        super().__init__()
+        self.job = job
+
+    def run(self) -> None:
+        self.job._run()
+
+
+def run_with_progress(parent: QWidget, title: str, work: Callable[[Progress], Any]) -> Job:
+    """Start a job with a progress dialog whose Cancel button cancels it.
+
+    The window stays responsive; connect to the job's signals for the outcome.
+    """
+    dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setMinimumDuration(300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    job = Job(work, parent)
+
+    def progressed(phase: str, done: int, total: int) -> None:
+        dialog.setLabelText(f"{title}: {phase}…")
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+
+    job.progressed.connect(progressed)
+    dialog.canceled.connect(job.cancel)
+    job.ended.connect(dialog.close)
+    job.ended.connect(dialog.deleteLater)
+    job.start()
+    return job
