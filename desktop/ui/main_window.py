@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self._create_actions()
         self._create_menus()
         self._connect()
+        self._install_features()
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(50)
@@ -258,6 +259,10 @@ class MainWindow(QMainWindow):
         self.view_menu = view
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
+
+    def _install_features(self) -> None:
+        """Features that add their own menus, docks and keys to the window."""
+        # --- features: each installs itself here (one line each) -----------------------------
 
     def _connect(self) -> None:
         session = self.session
