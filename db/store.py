@@ -704,7 +704,8 @@ class Store:
         if statuses is not None:
             query = query.where(SPAN.c.status.in_(statuses))
         with self._read() as connection:
-            return [_span_record(row) for row in connection.execute(query.order_by(*_span_order()))]
+            rows = connection.execute(query.order_by(*_span_order())).all()
+        return [_span_record(row) for row in rows]
 
     def spans_in_range(
         self,
@@ -724,7 +725,8 @@ class Store:
         if statuses is not None:
             query = query.where(SPAN.c.status.in_(statuses))
         with self._read() as connection:
-            return [_span_record(row) for row in connection.execute(query.order_by(*_span_order()))]
+            rows = connection.execute(query.order_by(*_span_order())).all()
+        return [_span_record(row) for row in rows]
 
     def span(self, span_uuid: str) -> SpanRecord | None:
         with self._read() as connection:
@@ -790,6 +792,17 @@ class Store:
                 .where(STATE.c.document_id == document_id, STATE.c.annotator_id == annotator_id)
                 .values(status="in_progress", updated_at=utcnow())
             )
+
+    def _mark_started(self, connection: Connection, pairs: Iterable[tuple[int, int]]) -> None:
+        """Mark documents in progress for annotators who now have accepted spans on them,
+        leaving every state already recorded as it is."""
+        rows = [
+            {"document_id": d, "annotator_id": a, "status": "in_progress", "updated_at": utcnow()}
+            for d, a in sorted(set(pairs))
+        ]
+        insert_ = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        for chunk in _chunks(rows):
+            connection.execute(insert_(STATE).values(list(chunk)).on_conflict_do_nothing())
 
     def add_span(
         self,
@@ -906,6 +919,10 @@ class Store:
                 )
             if rows:
                 connection.execute(insert(SPAN), rows)
+                self._mark_started(
+                    connection,
+                    [(document_id, row["annotator_id"]) for row in rows if row["status"] == "accepted"],
+                )
                 uuids = [row["uuid"] for row in rows]
                 return self._spans_by_uuid(connection, uuids)
             return []
@@ -1470,7 +1487,7 @@ class Store:
             annotators = self._import_annotators(connection, batch, summary)
             entities = self._import_entities(connection, batch, labels, summary)
             document_ids, matched = self._import_documents(connection, batch, summary, progress)
-            self._import_spans(
+            started = self._import_spans(
                 connection,
                 batch,
                 document_ids,
@@ -1481,6 +1498,7 @@ class Store:
                 summary,
                 progress,
             )
+            self._mark_started(connection, started)
             self._import_relations(connection, batch, annotators, summary)
             self._import_states_and_reviews(connection, batch, document_ids, annotators)
             summary.labels_added += len(new_labels)
@@ -1665,7 +1683,9 @@ class Store:
         entities,
         summary,
         progress,
-    ) -> None:
+    ) -> set[tuple[int, int]]:
+        """Insert the batch's new spans; returns the (document, annotator) pairs that gained
+        accepted spans."""
         existing_keys: set[tuple] = set()
         for chunk in _chunks(sorted(matched)):
             existing_keys.update(
@@ -1791,6 +1811,7 @@ class Store:
             if progress:
                 progress(min(index + step, total), total)
         summary.spans_added = total
+        return {(row[1], row[3]) for row in rows if row[7] == "accepted"}
 
     def _import_relations(self, connection, batch: ImportBatch, annotators, summary) -> None:
         relations = [
@@ -2088,6 +2109,10 @@ class Store:
                         connection, gold_id, labels, texts[document_id], reviewer_id, entry
                     )
                 )
+            self._mark_started(
+                connection,
+                [(entry["document_id"], gold_id) for entry in decisions if entry.get("gold_spans")],
+            )
         return results
 
     def _write_decision(

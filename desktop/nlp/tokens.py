@@ -62,6 +62,23 @@ def extends_cluster(char: str) -> bool:
     )
 
 
+def pieces(text: str, size: int = 20_000) -> list[tuple[int, str]]:
+    """``text`` as (offset, piece) cut just after a line break every ``size`` characters or
+    so; no token spans a line break, so tokenizing the pieces gives the tokens of the whole."""
+    result = []
+    start = 0
+    while start < len(text):
+        end = start + size
+        if end >= len(text):
+            end = len(text)
+        else:
+            cut = text.find("\n", end)
+            end = len(text) if cut < 0 else cut + 1
+        result.append((start, text[start:end]))
+        start = end
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class TokenIndex:
     """Where the words of a text start and end, for fast snapping of selections.
@@ -76,21 +93,25 @@ class TokenIndex:
 
     @classmethod
     def of(cls, text: str, language: str | None = None) -> TokenIndex:
+        """The tokens of ``text``, tokenized in pieces cut after line breaks: spaCy holds
+        Python's lock for a whole call, and short calls let the window keep drawing."""
         starts: list[int] = []
         ends: list[int] = []
-        for token in tokenize(text, language):
-            if token.is_space:
-                continue
-            start, end = token.idx, token.idx + len(token.text)
-            if (
-                ends
-                and ends[-1] == start
-                and (extends_cluster(text[start]) or text[start - 1] == ZWJ)
-            ):
-                ends[-1] = end  # a skin tone or combining mark belongs to what it follows
-                continue
-            starts.append(start)
-            ends.append(end)
+        for offset, piece in pieces(text):
+            for token in tokenize(piece, language):
+                if token.is_space:
+                    continue
+                start = offset + token.idx
+                end = start + len(token.text)
+                if (
+                    ends
+                    and ends[-1] == start
+                    and (extends_cluster(text[start]) or text[start - 1] == ZWJ)
+                ):
+                    ends[-1] = end  # a skin tone or combining mark belongs to what it follows
+                    continue
+                starts.append(start)
+                ends.append(end)
         return cls(tuple(starts), tuple(ends), len(text))
 
     def snap(self, start: int, end: int) -> tuple[int, int]:

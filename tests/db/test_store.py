@@ -333,3 +333,18 @@ def test_review_decisions_write_gold_spans_in_one_step(store):
     store.undo_decision(decision.uuid, [written[0].uuid])
     assert store.review_decisions([document_id]) == []
     assert store.spans(document_id) == []
+
+
+def test_imported_spans_mark_their_annotator_in_progress_but_keep_recorded_states(store):
+    batch = ImportBatch(documents=[
+        NewDocument(text="One article.", spans=[NewSpan("Actor", 0, 3, "a"), NewSpan("Actor", 4, 11, "b", status="suggested")]),
+        NewDocument(text="Two article.", spans=[NewSpan("Actor", 0, 3, "a")], states=[NewState("a", "done")]),
+    ])
+    first, second = store.import_batch(batch).document_ids
+    a, b = store.ensure_annotator("a"), store.ensure_annotator("b")
+    assert store.document_status(first, a.id) == "in_progress"
+    assert store.document_status(first, b.id) == "not_started"  # a suggestion starts nothing
+    assert store.document_status(second, a.id) == "done"
+    store.set_document_status(first, a.id, "not_started")
+    store.import_batch(ImportBatch(documents=[NewDocument(text="One article.", spans=[NewSpan("Claim", 0, 3, "a")])]))
+    assert store.document_status(first, a.id) == "not_started"

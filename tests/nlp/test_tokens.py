@@ -1,0 +1,66 @@
+"""Tokens and snapping: whole words, grapheme clusters kept whole, long texts in pieces."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desktop.nlp import tokens
+from desktop.nlp.tokens import TokenIndex, pieces
+
+TEXT = "Abu Baqir al-Saadi's  death 👍🏽 said\r\nKataib 👨\u200d👩\u200d👧 café\u0301s"
+
+
+def words(index: TokenIndex, text: str) -> list[str]:
+    return [text[s:e] for s, e in zip(index.starts, index.ends, strict=True)]
+
+
+def test_tokens_leave_out_white_space_and_keep_clusters_whole():
+    index = TokenIndex.of(TEXT)
+    assert words(index, TEXT) == [
+        "Abu", "Baqir", "al", "-", "Saadi", "'s", "death", "👍🏽", "said", "Kataib",
+        "👨\u200d👩\u200d👧", "café\u0301s",
+    ]
+
+
+def test_snapping_widens_to_whole_tokens_and_drops_edge_space():
+    index = TokenIndex.of(TEXT)
+    assert TEXT[slice(*index.snap(1, 6))] == "Abu Baqir"
+    assert TEXT[slice(*index.snap(3, 5))] == "Baqir"
+    assert TEXT[slice(*index.snap(19, 25))] == "'s  death"
+    start = TEXT.index("👍")
+    assert TEXT[slice(*index.snap(start, start + 1))] == "👍🏽"
+    crlf = TEXT.index("said")
+    assert TEXT[slice(*index.snap(crlf - 1, crlf + 9))] == "said\r\nKataib"
+    assert index.snap(20, 21) == (20, 21) or TEXT[slice(*index.snap(20, 21))].strip()
+
+
+def test_only_white_space_is_left_as_it_is():
+    index = TokenIndex.of(TEXT)
+    gap = TEXT.index("  ")
+    assert index.snap(gap, gap + 2) == (gap, gap + 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["word ", "Iraq, ", "\n", "\r\n", "👍🏽 ", "it’s ", "e\u0301 ", "«x» "]), min_size=1, max_size=400))
+def test_tokenizing_in_pieces_gives_the_tokens_of_the_whole(parts):
+    text = "".join(parts)
+    assert "".join(piece for _, piece in pieces(text, size=50)) == text
+    whole = [(t.idx, t.idx + len(t.text)) for t in tokens.tokenize(text) if not t.is_space]
+    index = TokenIndex.of(text)
+    merged = [(s, e) for s, e in zip(index.starts, index.ends, strict=True)]
+    # Pieces change nothing but the merging of clusters, which only joins neighbours.
+    assert {s for s, _ in merged} <= {s for s, _ in whole}
+    assert {e for _, e in merged} <= {e for _, e in whole}
+    assert bool(merged) == bool(whole)
+    if whole:
+        assert merged[0][0] == whole[0][0] and merged[-1][1] == whole[-1][1]
+
+
+def test_a_long_text_is_cut_after_line_breaks():
+    text = ("A paragraph of news about Baghdad.\n" * 2000)
+    cuts = pieces(text, size=1000)
+    assert len(cuts) > 10
+    assert all(piece.endswith("\n") for _, piece in cuts)
+    index = TokenIndex.of(text)
+    assert len(index.starts) == 2000 * 7
