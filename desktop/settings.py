@@ -38,6 +38,7 @@ class Settings:
     window_state: str = ""  # base64 of QMainWindow.saveState()
     last_document: dict[str, int] = field(default_factory=dict)  # project -> document id
     scroll_positions: dict[str, int] = field(default_factory=dict)  # "project|document" -> offset
+    last_model: str = ""  # the folder of the model trained last
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

@@ -6,6 +6,7 @@ spaCy is loaded in the background once the window is on screen.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -52,7 +53,10 @@ class Launcher:
         try:
             store = Store.open(location)
         except DatabaseError as exc:
-            QMessageBox.critical(self.window, "Cannot open project", str(exc))
+            if self.window is not None:
+                self.window.report(f"Cannot open that project: {exc}")
+            else:
+                QMessageBox.critical(None, "Cannot open project", str(exc))
             return None
         if self.window is not None:
             self.window.save_layout()
@@ -103,14 +107,16 @@ def run(location: str) -> int:
     if window is None:
         return 2
     window.show()
-    QTimer.singleShot(0, warm_up_spacy)
+    # What exists now lives as long as the window: keep the collector from rescanning it.
+    gc.freeze()
     if os.environ.get("DOSSIER_QUIT_WHEN_SHOWN"):
         # For start-up timing (tests/benchmarks/bench_view.py): report and leave once painted.
         def shown() -> None:
-            print("dossier: window shown", flush=True)
+            print(f"dossier: window shown (spaCy loaded: {'spacy' in sys.modules})", flush=True)
             app.quit()
 
         QTimer.singleShot(0, shown)
+    QTimer.singleShot(0, warm_up_spacy)
     code = app.exec()
     if launcher.store is not None:
         launcher.store.close()

@@ -39,11 +39,16 @@ BAR = 2.0  # thickness of an underline bar, in pixels
 BAR_GAP = 1.5
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _LAYER_PENS = (
-    Qt.PenStyle.SolidLine,
     Qt.PenStyle.DashLine,
     Qt.PenStyle.DotLine,
     Qt.PenStyle.DashDotLine,
+    Qt.PenStyle.DashDotDotLine,
 )
+
+
+def layer_pen_style(layer: int) -> Qt.PenStyle:
+    """The underline pattern of another annotator's layer (1, 2, …); legends draw the same."""
+    return _LAYER_PENS[(layer - 1) % len(_LAYER_PENS)]
 
 
 class SpacedTextLayout(QPlainTextDocumentLayout):
@@ -144,12 +149,12 @@ class DocumentView(QPlainTextEdit):
         self.moveCursor(QTextCursor.MoveOperation.Start)
 
     def set_spans(self, spans: Iterable[tuple[SpanRecord, str, int]]) -> None:
-        """Replace every drawn span (e.g. when the whole list has loaded, or layers change)."""
-        to_qt = self._offsets.to_qt
-        self._index.replace_all(
-            ViewSpan(record, to_qt(record.start), to_qt(record.end), style, layer)
-            for record, style, layer in spans
-        )
+        """Replace every drawn span (e.g. when the layers change)."""
+        self.adopt_index(SpanIndex.build(spans, self._offsets))
+
+    def adopt_index(self, index: SpanIndex) -> None:
+        """Draw the spans of an index built elsewhere (a worker thread, for a long article)."""
+        self._index = index
         if self._selected and self._selected not in self._index:
             self._selected = None
         self.viewport().update()
@@ -191,6 +196,10 @@ class DocumentView(QPlainTextEdit):
                 keys[label.shortcut.lower()] = label.id
         self._label_keys = keys
         self.viewport().update()
+
+    def label_of_key(self, text: str) -> int | None:
+        """The label id a key's text stands for (a label's letter or 1-9), or None."""
+        return self._label_keys.get(text.lower()) if text else None
 
     def set_token_index(self, tokens) -> None:
         self._tokens = tokens
@@ -320,7 +329,7 @@ class DocumentView(QPlainTextEdit):
             pen.setStyle(Qt.PenStyle.DashLine)
             pen.setDashPattern([2.0, 1.5])
         elif span.style == "other":
-            pen.setStyle(_LAYER_PENS[span.layer % len(_LAYER_PENS)])
+            pen.setStyle(layer_pen_style(span.layer))
         painter.setPen(pen)
         painter.drawLine(QPointF(rect.left() + 0.5, y), QPointF(rect.right() - 0.5, y))
         if span.style == "gold":
@@ -455,7 +464,10 @@ class DocumentView(QPlainTextEdit):
 
     def event(self, event) -> bool:  # noqa: A003 - Qt override
         # Tab walks the spans here; Qt would otherwise take it to move the focus away.
-        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+        if event.type() == QEvent.Type.KeyPress and event.key() in (
+            Qt.Key.Key_Tab,
+            Qt.Key.Key_Backtab,
+        ):
             self.keyPressEvent(event)
             return True
         return super().event(event)
@@ -518,7 +530,11 @@ class DocumentView(QPlainTextEdit):
         if not ordered:
             return
         current = self._index.get(self._selected) if self._selected else None
-        here = (current.start, current.end, current.uuid) if current else (self.textCursor().position(), -1, "")
+        here = (
+            (current.start, current.end, current.uuid)
+            if current
+            else (self.textCursor().position(), -1, "")
+        )
         keys = [(s.start, s.end, s.uuid) for s in ordered]
         if backwards:
             index = bisect_left(keys, here) - 1

@@ -38,6 +38,8 @@ SHORTCUTS = (
             ("Accept the suggestion at the cursor", "Enter"),
             ("Reject it", "Backspace"),
             ("Accept / reject all in this document", "Ctrl+Shift+Enter / Ctrl+Shift+Backspace"),
+            ("Suggest in this document / in every document (rules)", "Ctrl+G / Ctrl+Shift+G"),
+            ("Train a model from the accepted spans", "Ctrl+Shift+T"),
         ),
     ),
     (
@@ -46,6 +48,20 @@ SHORTCUTS = (
             ("Mark done / in progress", "Ctrl+D / Ctrl+Shift+D"),
             ("Next / previous unfinished document", "Ctrl+PgDown / Ctrl+PgUp"),
             ("Find a document", "Ctrl+F (the filter box)"),
+        ),
+    ),
+    (
+        "Layers and review",
+        (
+            ("Next layer view (mine, each annotator, gold, several)", "Ctrl+Shift+L"),
+            ("Review mode: compare annotators", "Ctrl+R"),
+            ("In the review list: take the side of annotator 1, 2, …", "1–9"),
+            ("Keep an agreed span, or a missing span's only reading", "Enter"),
+            ("Edit: adjust the selection in the document, press a label's key", "E"),
+            ("Reject (nothing goes into gold)", "Backspace or Delete"),
+            ("Next / previous pending item", "Space / Shift+Space"),
+            ("Accept all agreed items", "A"),
+            ("Agreement table and chart", "Ctrl+Shift+R"),
         ),
     ),
     (

@@ -4,6 +4,7 @@ in use asks what to do with its spans. Every change is on the undo stack."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -138,65 +138,73 @@ class LabelEditorDialog(QDialog):
                 self.list.setCurrentRow(row)
 
     # --- actions -----------------------------------------------------------------------------
+    # Each action asks for what it needs unless it is given (tests and scripts give it).
 
-    def add_label(self) -> None:
-        name, ok = QInputDialog.getText(self, "Add label", "Name of the new label:")
-        if ok and name.strip():
+    def add_label(self, name: str | None = None) -> None:
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Add label", "Name of the new label:")
+            if not ok:
+                return
+        if name.strip():
             self.session.execute(commands.AddLabel(self.session.store, name.strip()))
             self.select(name.strip())
 
-    def rename_label(self) -> None:
+    def rename_label(self, name: str | None = None) -> None:
         label = self.current()
         if label is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename label", "New name:", text=label.name)
-        if ok and name.strip() and name.strip() != label.name:
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Rename label", "New name:", text=label.name)
+            if not ok:
+                return
+        if name.strip() and name.strip() != label.name:
             self.session.execute(commands.UpdateLabel(self.session.store, label, name=name.strip()))
 
-    def recolour_label(self) -> None:
+    def recolour_label(self, colour: str | None = None) -> None:
         label = self.current()
         if label is None:
             return
-        from PySide6.QtGui import QColor
+        if colour is None:
+            chosen = QColorDialog.getColor(QColor(label.colour), self, f"Colour of {label.name}")
+            if not chosen.isValid():
+                return
+            colour = chosen.name()
+        self.session.execute(commands.UpdateLabel(self.session.store, label, colour=colour.upper()))
 
-        colour = QColorDialog.getColor(QColor(label.colour), self, f"Colour of {label.name}")
-        if colour.isValid():
-            self.session.execute(
-                commands.UpdateLabel(self.session.store, label, colour=colour.name().upper())
-            )
-
-    def set_key(self) -> None:
+    def set_key(self, key: str | None = None) -> None:
         label = self.current()
         if label is None:
             return
-        key, ok = QInputDialog.getText(
-            self,
-            "Label key",
-            f"Key for {label.name} (one letter; empty for none):",
-            text=label.shortcut or "",
-        )
-        key = key.strip()
-        if not ok:
-            return
-        if len(key) > 1 or (key and not key.isalpha()):
-            QMessageBox.warning(
+        if key is None:
+            key, ok = QInputDialog.getText(
                 self,
                 "Label key",
-                "A label's key is a single letter; 1–9 follow the order of the labels.",
+                f"Key for {label.name} (one letter; empty for none):",
+                text=label.shortcut or "",
+            )
+            if not ok:
+                return
+        key = key.strip()
+        if len(key) > 1 or (key and not key.isalpha()):
+            self.session.failed.emit(
+                "A label's key is a single letter; 1–9 follow the order of the labels"
             )
             return
         self.session.execute(
             commands.UpdateLabel(self.session.store, label, shortcut=key.upper() or None)
         )
 
-    def describe_label(self) -> None:
+    def describe_label(self, text: str | None = None) -> None:
         label = self.current()
         if label is None:
             return
-        text, ok = QInputDialog.getMultiLineText(
-            self, "Label description", f"What counts as {label.name}:", label.description
-        )
-        if ok and text != label.description:
+        if text is None:
+            text, ok = QInputDialog.getMultiLineText(
+                self, "Label description", f"What counts as {label.name}:", label.description
+            )
+            if not ok:
+                return
+        if text != label.description:
             self.session.execute(commands.UpdateLabel(self.session.store, label, description=text))
 
     def move_label(self, step: int) -> None:
@@ -211,21 +219,21 @@ class LabelEditorDialog(QDialog):
         order[index], order[target] = order[target], order[index]
         self.session.execute(commands.ReorderLabels(self.session.store, order))
 
-    def remove_label(self) -> None:
+    def remove_label(self, spans: str | None = None, relabel_to: int | None = None) -> None:
+        """Remove the current label. A label in use asks what becomes of its spans, unless
+        ``spans`` says: "move" (to ``relabel_to``) or "delete"."""
         label = self.current()
         if label is None:
             return
         count = self.session.store.label_usage(label.id)
-        relabel_to = None
-        if count:
+        if count and spans is None:
             others = [each for each in self.session.labels if each.id != label.id]
             dialog = LabelRemovalDialog(label, count, others, self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             relabel_to = dialog.relabel_to()
-        elif (
-            QMessageBox.question(self, "Remove label", f"Remove the label {label.name}?")
-            != QMessageBox.StandardButton.Yes
-        ):
+        elif count and spans == "delete":
+            relabel_to = None
+        elif count and relabel_to is None:
             return
         self.session.execute(commands.RemoveLabel(self.session.store, label, relabel_to=relabel_to))

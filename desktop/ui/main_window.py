@@ -28,11 +28,15 @@ from db.records import DocumentRecord
 from db.store import Store
 from desktop.commands import Change
 from desktop.settings import Settings
+from desktop.ui.agreement_view import install_agreement
 from desktop.ui.document_list import STATUS_TEXT, DocumentListWidget
 from desktop.ui.document_view import DocumentView
 from desktop.ui.label_palette import LabelPaletteWidget
+from desktop.ui.layers import install_layers
+from desktop.ui.review_mode import install_review
 from desktop.ui.session import Session
 from desktop.ui.span_panel import SpanPanelWidget
+from desktop.ui.suggestions import install_suggestions
 from desktop.ui.welcome import WelcomeWidget
 from desktop.ui.workers import run_with_progress
 
@@ -263,6 +267,10 @@ class MainWindow(QMainWindow):
     def _install_features(self) -> None:
         """Features that add their own menus, docks and keys to the window."""
         # --- features: each installs itself here (one line each) -----------------------------
+        self.suggestions = install_suggestions(self)
+        self.layer_chooser = install_layers(self)
+        self.review = install_review(self)
+        self.agreement = install_agreement(self)
 
     def _connect(self) -> None:
         session = self.session
@@ -379,20 +387,26 @@ class MainWindow(QMainWindow):
             self.view.setFocus()
 
         job.succeeded.connect(succeeded)
-        job.failed.connect(lambda reason: QMessageBox.warning(self, "Nothing was imported", reason))
+        job.failed.connect(lambda reason: self.report(f"Nothing was imported. {reason}"))
         job.cancelled.connect(
             lambda: self.statusBar().showMessage("Import cancelled; nothing was written", 6000)
         )
         self.import_job = job
 
     def export(self) -> None:
-        from desktop.formats import export_project
         from desktop.ui.export_dialog import ExportDialog
 
         dialog = ExportDialog(self.session.labels, self.store.annotators(), Path.home(), self)
-        if dialog.exec() != ExportDialog.DialogCode.Accepted:
-            return
-        name, out, options = dialog.format_name(), dialog.output_path(), dialog.options()
+        dialog.accepted.connect(
+            lambda: self.start_export(dialog.format_name(), dialog.output_path(), dialog.options())
+        )
+        self.export_dialog = dialog
+        dialog.open()
+
+    def start_export(self, name: str, out: Path, options) -> None:
+        """Export in the background; the file appears only once it is complete."""
+        from desktop.formats import export_project
+
         store = self.store
         job = run_with_progress(
             self, "Exporting", lambda progress: export_project(store, name, out, options, progress)
@@ -403,7 +417,7 @@ class MainWindow(QMainWindow):
                 10000,
             )
         )
-        job.failed.connect(lambda reason: QMessageBox.warning(self, "Export failed", reason))
+        job.failed.connect(lambda reason: self.report(f"Export failed: {reason}"))
         job.cancelled.connect(
             lambda: self.statusBar().showMessage("Export cancelled; nothing was written", 6000)
         )
@@ -462,14 +476,19 @@ class MainWindow(QMainWindow):
     def edit_labels(self) -> None:
         from desktop.ui.label_editor import LabelEditorDialog
 
-        LabelEditorDialog(self.session, self).exec()
+        self.label_editor = LabelEditorDialog(self.session, self)
+        self.label_editor.open()
 
     def edit_preferences(self) -> None:
         from desktop.ui.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(self.settings, self)
-        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
-            return
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog))
+        self.preferences_dialog = dialog
+        dialog.open()
+
+    def apply_preferences(self, dialog) -> None:
+        """Take what the preferences dialog says: annotator, font, snapping."""
         before = self.settings.annotator
         dialog.apply_to(self.settings)
         self.settings.save()
@@ -567,17 +586,25 @@ class MainWindow(QMainWindow):
             self.selection_label.setText("")
 
     def _on_failed(self, reason: str) -> None:
-        """A refused edit: said in the status bar and in a box that does not block work."""
+        self.report(reason)
+
+    def report(self, reason: str) -> None:
+        """A refusal or failure: said in the status bar and in a box that does not block work."""
         self.last_error = reason
         self.statusBar().showMessage(reason, 10000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Dossier", reason, QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Dossier", reason, QMessageBox.StandardButton.Ok, self
+        )
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
 
     def _show_annotator(self) -> None:
         session = self.session
-        text = f"Annotating as <b>{_escape(session.editing.name)}</b>"
+        if session.editing.is_gold:
+            text = f"<b>{_escape(session.annotator.name)}</b> reviewing into <b>{_escape(session.editing.name)}</b>"
+        else:
+            text = f"Annotating as <b>{_escape(session.editing.name)}</b>"
         others = [
             layer.annotator.name
             for layer in session.layers

@@ -15,43 +15,79 @@ from bisect import bisect_right
 # Everything whose length differs between Python and Qt: astral characters (+1 in Qt) and
 # CRLF pairs (-1 in Qt).
 _LENGTH_CHANGES = re.compile("[\U00010000-\U0010ffff]|\r\n")
+CHUNK = 32_768
 
 
 class OffsetMap:
     """Converts positions of one text between Qt (``QTextDocument``) and Python.
 
-    Built in one pass over the text; each conversion is a binary search.
+    The text is cut into chunks (never between ``\\r`` and ``\\n``) whose length in Qt is
+    counted at C speed; the individual differences inside a chunk are listed only when a
+    position in it is first asked for. Opening a 1 MB article therefore costs a few
+    milliseconds, and each conversion is two binary searches.
     """
 
-    __slots__ = ("_deltas", "_python_points", "_qt_points", "python_length", "qt_length")
+    __slots__ = ("_chunks", "_python_starts", "_qt_starts", "_text", "python_length", "qt_length")
 
     def __init__(self, text: str):
-        python_points = [0]
-        qt_points = [0]
-        deltas = [0]
-        delta = 0
-        if not text.isascii() or "\r\n" in text:
-            for match in _LENGTH_CHANGES.finditer(text):
-                after = match.end()
-                delta += -1 if after - match.start() == 2 else 1
+        self._text = text
+        python_starts = [0]
+        qt_starts = [0]
+        position = 0
+        qt_position = 0
+        length = len(text)
+        while position < length:
+            end = min(position + CHUNK, length)
+            if end < length and text[end - 1] == "\r" and text[end] == "\n":
+                end += 1
+            piece = text[position:end]
+            qt_position += len(piece.encode("utf-16-le", "surrogatepass")) // 2 - piece.count(
+                "\r\n"
+            )
+            position = end
+            python_starts.append(position)
+            qt_starts.append(qt_position)
+        self._python_starts = python_starts
+        self._qt_starts = qt_starts
+        self._chunks: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        self.python_length = length
+        self.qt_length = qt_position
+
+    def _changes(self, index: int) -> tuple[list[int], list[int], list[int]]:
+        """(Python points, Qt points, deltas) inside chunk ``index``, relative to its start."""
+        found = self._chunks.get(index)
+        if found is None:
+            start, end = self._python_starts[index], self._python_starts[index + 1]
+            python_points, qt_points, deltas = [0], [0], [0]
+            delta = 0
+            for match in _LENGTH_CHANGES.finditer(self._text, start, end):
+                after = match.end() - start
+                delta += -1 if match.end() - match.start() == 2 else 1
                 python_points.append(after)
                 qt_points.append(after + delta)
                 deltas.append(delta)
-        self._python_points = python_points
-        self._qt_points = qt_points
-        self._deltas = deltas
-        self.python_length = len(text)
-        self.qt_length = len(text) + delta
+            found = self._chunks[index] = (python_points, qt_points, deltas)
+        return found
 
     def to_qt(self, offset: int) -> int:
         """The Qt position of a Python offset. An offset between ``\\r`` and ``\\n`` is the
         start of the next paragraph, as in Qt."""
-        return offset + self._deltas[bisect_right(self._python_points, offset) - 1]
+        index = min(bisect_right(self._python_starts, offset) - 1, len(self._python_starts) - 2)
+        if index < 0:
+            return offset
+        local = offset - self._python_starts[index]
+        python_points, _, deltas = self._changes(index)
+        return self._qt_starts[index] + local + deltas[bisect_right(python_points, local) - 1]
 
     def to_python(self, position: int) -> int:
         """The Python offset of a Qt position. A position between the two halves of a
         surrogate pair (Qt never puts its cursor there) counts as after the character."""
-        return position - self._deltas[bisect_right(self._qt_points, position) - 1]
+        index = min(bisect_right(self._qt_starts, position) - 1, len(self._qt_starts) - 2)
+        if index < 0:
+            return position
+        local = position - self._qt_starts[index]
+        _, qt_points, deltas = self._changes(index)
+        return self._python_starts[index] + local - deltas[bisect_right(qt_points, local) - 1]
 
     def to_qt_range(self, start: int, end: int) -> tuple[int, int]:
         return self.to_qt(start), self.to_qt(end)
@@ -65,4 +101,4 @@ class OffsetMap:
     @property
     def is_identity(self) -> bool:
         """True when Qt positions and Python offsets coincide (no emoji, no CRLF)."""
-        return len(self._deltas) == 1
+        return self.qt_length == self.python_length and not _LENGTH_CHANGES.search(self._text)

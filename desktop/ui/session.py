@@ -13,8 +13,10 @@ from db.records import AnnotatorRecord, DocumentRecord, LabelRecord, NewSpan, Sp
 from db.store import Store, StoreError
 from desktop import commands
 from desktop.commands import Change, Command, LabelChange
+from desktop.formats.base import collector_paused
 from desktop.settings import Settings
 from desktop.ui.document_view import DocumentView
+from desktop.ui.span_layers import SpanIndex
 from desktop.ui.undo import StoreUndoCommand
 from desktop.ui.workers import Job
 
@@ -63,6 +65,7 @@ class Session(QObject):
         self.labels: list[LabelRecord] = store.labels()
         self.document: DocumentRecord | None = None
         self._tokens_job: Job | None = None
+        self._spans_job: Job | None = None
         view.set_labels(self.labels)
         view.snap_to_tokens = settings.snap_to_tokens
 
@@ -89,13 +92,36 @@ class Session(QObject):
         self.settings.last_document[self.store.url] = document.id
         self.documentOpened.emit(document)
         QTimer.singleShot(0, lambda: self._load_all_spans(document.id))
-        self._start_tokens(document)
 
     def _load_all_spans(self, document_id: int) -> None:
+        """The rest of the spans, read and indexed off the GUI thread once the first screen
+        is painted; then the tokens."""
         if self.document is None or self.document.id != document_id:
             return
-        self.view.set_spans(self._layer_spans())
-        self.spansLoaded.emit()
+        offsets = self.view.offsets
+
+        def load(_progress) -> SpanIndex:
+            with collector_paused():
+                return SpanIndex.build(self._layer_spans(), offsets)
+
+        def loaded(index: SpanIndex) -> None:
+            if (
+                self.document is not None
+                and self.document.id == document_id
+                and self.view.offsets is offsets
+            ):
+                for span in self.view.spans():  # what was tagged meanwhile stays
+                    if span.uuid not in index:
+                        index.add(span)
+                self.view.adopt_index(index)
+                self.spansLoaded.emit()
+                self._start_tokens(self.document)
+
+        job = Job(load, owner=self)
+        job.succeeded.connect(loaded)
+        job.failed.connect(lambda reason: self.failed.emit(f"Could not load the spans: {reason}"))
+        self._spans_job = job
+        job.start()
 
     def _layer_spans(self, start: int | None = None, end: int | None = None):
         """(record, style, layer) for every span the layers show."""
@@ -124,7 +150,9 @@ class Session(QObject):
         if record.status == "suggested":
             return "suggested"
         if layer is None:
-            layer = next((each for each in self.layers if each.annotator.id == record.annotator_id), None)
+            layer = next(
+                (each for each in self.layers if each.annotator.id == record.annotator_id), None
+            )
         return layer.style if layer else "own"
 
     def shown(self, record: SpanRecord) -> bool:
@@ -155,7 +183,7 @@ class Session(QObject):
             if self.document is not None and self.document.id == document_id:
                 self.view.set_token_index(index)
 
-        job = Job(lambda progress: TokenIndex.of(text, language), self)
+        job = Job(lambda progress: TokenIndex.of(text, language), owner=self)
         job.succeeded.connect(done)
         job.failed.connect(
             lambda reason: self.message.emit(f"Token snapping unavailable: {reason}", 5000)
@@ -203,6 +231,10 @@ class Session(QObject):
         self.layersChanged.emit()
         self.reload_spans()
 
+    def editing_shown(self) -> bool:
+        """Whether the layer new tags go to is shown (if not, tagging is refused)."""
+        return any(layer.annotator.id == self.editing.id for layer in self.layers)
+
     def reload_spans(self) -> None:
         if self.document is not None:
             self.view.set_spans(self._layer_spans())
@@ -218,6 +250,9 @@ class Session(QObject):
 
     def label(self, label_id: int) -> LabelRecord | None:
         return next((label for label in self.labels if label.id == label_id), None)
+
+    def label_by_name(self, name: str) -> LabelRecord | None:
+        return next((label for label in self.labels if label.name.lower() == name.lower()), None)
 
     # --- edits -------------------------------------------------------------------------------
 
@@ -258,6 +293,12 @@ class Session(QObject):
             return
         start, end = self.view.python_selection()
         if start < end:
+            if not self.editing_shown():
+                self.message.emit(
+                    f"The layers shown are read-only: show {self.editing.name}'s spans to tag",
+                    5000,
+                )
+                return
             text = self.document.text
             if self.view.snap_to_tokens and not self.view.selection_is_exact:
                 start, end = self.token_index().snap(start, end)

@@ -31,7 +31,11 @@ class ViewSpan:
 
 
 class SpanIndex:
-    """ViewSpans by uuid and by the buckets of text they cover."""
+    """ViewSpans by uuid and by the buckets of text they cover.
+
+    Plain Python: a worker thread can build one for a large document, and the view adopts
+    it whole.
+    """
 
     def __init__(self) -> None:
         self._spans: dict[str, ViewSpan] = {}
@@ -81,17 +85,37 @@ class SpanIndex:
     def replace_all(self, spans: Iterable[ViewSpan]) -> None:
         """Load many spans at once and give them levels in one sweep."""
         self.clear()
-        ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.uuid))
+        spans = list(spans)
+        order = sorted(range(len(spans)), key=[(s.start, -s.end) for s in spans].__getitem__)
         active: list[ViewSpan] = []
-        for span in ordered:
-            active = [other for other in active if other.end > span.start]
-            used = {other.level for other in active}
+        by_uuid = self._spans
+        buckets = self._buckets
+        for number in order:
+            span = spans[number]
+            if active:
+                active = [other for other in active if other.end > span.start]
             level = 0
-            while level in used:
-                level += 1
+            if active:
+                used = {other.level for other in active}
+                while level in used:
+                    level += 1
             span.level = level
             active.append(span)
-            self.add(span, place=False)
+            span_uuid = span.record.uuid
+            by_uuid[span_uuid] = span
+            for bucket in range(span.start // BUCKET, max(span.start, span.end - 1) // BUCKET + 1):
+                buckets[bucket].add(span_uuid)
+
+    @classmethod
+    def build(cls, spans: Iterable[tuple[SpanRecord, str, int]], offsets) -> SpanIndex:
+        """An index of (record, style, layer) spans, placed with ``offsets`` (an OffsetMap)."""
+        to_qt = offsets.to_qt
+        index = cls()
+        index.replace_all(
+            ViewSpan(record, to_qt(record.start), to_qt(record.end), style, layer)
+            for record, style, layer in spans
+        )
+        return index
 
     def between(self, start: int, end: int) -> list[ViewSpan]:
         """Spans that overlap Qt positions ``[start, end)``, shortest last."""
@@ -111,4 +135,6 @@ class SpanIndex:
 
     def ordered(self) -> list[ViewSpan]:
         """Every span in reading order."""
-        return sorted(self._spans.values(), key=lambda s: (s.start, s.end, s.uuid))
+        spans = list(self._spans.values())
+        keys = [(s.start, s.end, s.record.uuid) for s in spans]
+        return [spans[i] for i in sorted(range(len(spans)), key=keys.__getitem__)]

@@ -19,7 +19,8 @@ class Job(QObject):
     """Runs ``work(progress)`` in the thread pool.
 
     ``work`` calls ``progress(phase, done, total)``; after :meth:`cancel`, that call raises
-    :class:`Cancelled`, which the work lets through (writing nothing).
+    :class:`Cancelled`, which the work lets through (writing nothing). The public signals
+    are always emitted on the GUI thread; once ``owner`` is destroyed they are not emitted.
     """
 
     #: (phase, done, total)
@@ -32,10 +33,19 @@ class Job(QObject):
     #: emitted last, however the job ended
     ended = Signal()
 
-    def __init__(self, work: Callable[[Progress], Any], parent: QObject | None = None):
-        super().__init__(parent)
+    # Emitted from the worker thread; received on the GUI thread, where the Job lives.
+    _reported = Signal(str, int, int)
+    _finished = Signal(str, object)
+
+    def __init__(self, work: Callable[[Progress], Any], owner: QObject | None = None):
+        super().__init__()
         self._work = work
         self._cancel = False
+        self._orphaned = False
+        self._reported.connect(self._on_worker_reported)
+        self._finished.connect(self._on_worker_finished)
+        if owner is not None:
+            owner.destroyed.connect(self._on_owner_destroyed)
 
     def start(self) -> None:
         _running.add(self)
@@ -48,26 +58,56 @@ class Job(QObject):
     def is_cancelled(self) -> bool:
         return self._cancel
 
+    @property
+    def is_running(self) -> bool:
+        return self in _running
+
+    # --- worker thread -------------------------------------------------------------------
+
     def _progress(self, phase: str, done: int, total: int) -> None:
         if self._cancel:
             raise Cancelled()
-        self.progressed.emit(phase, done, total)
+        self._reported.emit(phase, done, total)
 
     def _run(self) -> None:
         try:
             result = self._work(self._progress)
         except Cancelled:
-            self.cancelled.emit()
+            outcome, payload = "cancelled", None
         except Exception as exc:  # shown to the user; the traceback goes to the log
-            message = str(exc) or type(exc).__name__
             if not _is_input_error(exc):
                 traceback.print_exc()
-            self.failed.emit(message)
+            outcome, payload = "failed", str(exc) or type(exc).__name__
         else:
-            self.succeeded.emit(result)
-        finally:
+            outcome, payload = "succeeded", result
+        try:
+            self._finished.emit(outcome, payload)
+        except RuntimeError:
+            pass  # the application has quit while the job ran: nobody is left to tell
+
+    # --- GUI thread ----------------------------------------------------------------------
+
+    def _on_worker_reported(self, phase: str, done: int, total: int) -> None:
+        if not self._orphaned:
+            self.progressed.emit(phase, done, total)
+
+    def _on_worker_finished(self, outcome: str, payload: object) -> None:
+        try:
+            if self._orphaned:
+                return
+            if outcome == "succeeded":
+                self.succeeded.emit(payload)
+            elif outcome == "failed":
+                self.failed.emit(payload)
+            else:
+                self.cancelled.emit()
             self.ended.emit()
+        finally:
             _running.discard(self)
+
+    def _on_owner_destroyed(self) -> None:
+        self._orphaned = True
+        self._cancel = True
 
 
 def _is_input_error(exc: Exception) -> bool:
@@ -93,7 +133,7 @@ def run_with_progress(parent: QWidget, title: str, work: Callable[[Progress], An
     dialog.setMinimumDuration(300)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
-    job = Job(work, parent)
+    job = Job(work, owner=parent)
 
     def progressed(phase: str, done: int, total: int) -> None:
         dialog.setLabelText(f"{title}: {phase}…")

@@ -25,14 +25,23 @@ def reveal(view: DocumentView, offset: int) -> None:
 
 
 def _send(view: DocumentView, kind, point: QPoint, buttons, modifiers) -> None:
-    button = Qt.MouseButton.LeftButton if kind != QMouseEvent.Type.MouseMove else Qt.MouseButton.NoButton
+    button = (
+        Qt.MouseButton.LeftButton if kind != QMouseEvent.Type.MouseMove else Qt.MouseButton.NoButton
+    )
     event = QMouseEvent(
-        kind, QPointF(point), QPointF(view.viewport().mapToGlobal(point)), button, buttons, modifiers
+        kind,
+        QPointF(point),
+        QPointF(view.viewport().mapToGlobal(point)),
+        button,
+        buttons,
+        modifiers,
     )
     QApplication.sendEvent(view.viewport(), event)
 
 
-def drag(view: DocumentView, start: int, end: int, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+def drag(
+    view: DocumentView, start: int, end: int, modifiers=Qt.KeyboardModifier.NoModifier
+) -> None:
     """Press the mouse before ``start``, move to ``end`` and release, as a person selects."""
     reveal(view, start)
     first, last = point_at(view, start), point_at(view, end)
@@ -49,7 +58,11 @@ def click(view: DocumentView, offset: int, modifiers=Qt.KeyboardModifier.NoModif
     """Click in the middle of the character at ``offset``."""
     reveal(view, offset)
     first, after = point_at(view, offset), point_at(view, offset + 1)
-    point = QPoint((first.x() + after.x()) // 2, first.y()) if after.y() == first.y() else first + QPoint(2, 0)
+    point = (
+        QPoint((first.x() + after.x()) // 2, first.y())
+        if after.y() == first.y()
+        else first + QPoint(2, 0)
+    )
     _send(view, QMouseEvent.Type.MouseButtonPress, point, Qt.MouseButton.LeftButton, modifiers)
     _send(view, QMouseEvent.Type.MouseButtonRelease, point, Qt.MouseButton.NoButton, modifiers)
     QApplication.processEvents()

@@ -26,7 +26,9 @@ def stored_spans(location: str, annotator: str = "me") -> list[tuple]:
 def ready(qtbot, window, document_text: str = FIRST):
     """Open the first seed article and wait until its tokens are known (for snapping)."""
     with Store.open(window.location) as store:
-        document_id = next(d.id for d in store.list_documents() if store.document(d.id).text == document_text)
+        document_id = next(
+            d.id for d in store.list_documents() if store.document(d.id).text == document_text
+        )
     window.open_document(document_id)
     qtbot.waitUntil(lambda: window.view.token_index is not None, timeout=20000)
     window.view.setFocus()
@@ -40,7 +42,9 @@ def test_select_with_the_mouse_and_press_a_label_key(qtbot, project, open_window
     drag(view, start + 2, start + 9)  # "hya Ras": snaps to whole words
     assert FIRST[slice(*view.python_selection())] == "Yahya Rasool"
     qtbot.keyClick(view, Qt.Key.Key_A)
-    assert stored_spans(project) == [("Actor", start, start + 12, "Yahya Rasool", "accepted", "manual", "")]
+    assert stored_spans(project) == [
+        ("Actor", start, start + 12, "Yahya Rasool", "accepted", "manual", "")
+    ]
     shown = [s.record for s in view.spans() if s.record.annotator == "me"]
     assert [(s.label, s.text) for s in shown] == [("Actor", "Yahya Rasool")]
     assert window.spans.model.rowCount() == 1
@@ -61,7 +65,9 @@ def test_every_change_undoes_and_redoes_in_the_database(qtbot, project, open_win
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert stored_spans(project) == []
     assert all(s.record.annotator != "me" for s in view.spans())
-    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     assert stored_spans(project) == added
     mine = [s for s in view.spans() if s.record.annotator == "me"]
     assert len(mine) == 1 and (uuid is None or mine[0].uuid == uuid)
@@ -81,7 +87,9 @@ def test_click_selects_a_span_then_keys_relabel_and_delete_it(qtbot, project, op
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert stored_spans(project) == []
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert [row[:4] for row in stored_spans(project)] == [("Actor", start, start + 11, "US military")]
+    assert [row[:4] for row in stored_spans(project)] == [
+        ("Actor", start, start + 11, "US military")
+    ]
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert stored_spans(project)[0][0] == "Event"
 
@@ -161,7 +169,10 @@ def test_palette_click_and_panel_edits_are_commands(qtbot, project, open_window)
     model.setData(model.index(row, 4), "check the acronym")
     actor = next(label for label in window.session.labels if label.name == "Actor")
     model.setData(model.index(row, 0), actor.id)
-    assert stored_spans(project)[0][0] == "Actor" and stored_spans(project)[0][6] == "check the acronym"
+    assert (
+        stored_spans(project)[0][0] == "Actor"
+        and stored_spans(project)[0][6] == "check the acronym"
+    )
     window.undo_action.trigger()
     window.undo_action.trigger()
     assert stored_spans(project)[0][0] == "Event" and stored_spans(project)[0][6] == ""
@@ -169,7 +180,9 @@ def test_palette_click_and_panel_edits_are_commands(qtbot, project, open_window)
 
 def test_another_annotators_spans_are_not_changed(qtbot, project, open_window):
     window = open_window(project, annotator="me")
-    window.session.set_layers([window.store.ensure_annotator("analyst_b"), window.session.annotator])
+    window.session.set_layers(
+        [window.store.ensure_annotator("analyst_b"), window.session.annotator]
+    )
     view = ready(qtbot, window)
     theirs = next(s for s in view.spans() if s.record.annotator == "analyst_b")
     view.select_span(theirs.uuid)
@@ -192,7 +205,10 @@ def test_progress_keys_mark_done_and_move_to_the_next_unfinished(qtbot, project,
     second_id = window.session.document.id
     assert second_id != first_id
     qtbot.keyClick(window.view, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
-    assert window.session.document.id not in (first_id, second_id) or window.session.document.id == second_id
+    assert (
+        window.session.document.id not in (first_id, second_id)
+        or window.session.document.id == second_id
+    )
 
 
 def test_the_window_remembers_its_document_and_position(qtbot, project, open_window, tmp_path):

@@ -10,8 +10,28 @@ from desktop.ui.document_view import DocumentView
 from desktop.ui.offsets import OffsetMap
 
 PIECES = [
-    "a", "b", " ", "Iraq", "😀", "👍🏽", "🇮🇶", "👨\u200d👩\u200d👧", "❤\ufe0f", "e\u0301", "\u0301",
-    "ع", "حزب الله", "\u200f", "\r\n", "\r", "\n", "\u2028", "\u2029", "\t", "«", "…",
+    "a",
+    "b",
+    " ",
+    "Iraq",
+    "😀",
+    "👍🏽",
+    "🇮🇶",
+    "👨\u200d👩\u200d👧",
+    "❤\ufe0f",
+    "e\u0301",
+    "\u0301",
+    "ع",
+    "حزب الله",
+    "\u200f",
+    "\r\n",
+    "\r",
+    "\n",
+    "\u2028",
+    "\u2029",
+    "\t",
+    "«",
+    "…",
 ]
 texts = st.lists(st.sampled_from(PIECES), min_size=1, max_size=40).map("".join)
 
@@ -44,7 +64,28 @@ def test_the_map_agrees_with_utf16_counting(text):
         assert offsets.to_python(expected) == index
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts, st.integers(1, 6))
+def test_the_map_is_exact_across_chunk_boundaries(text, chunk):
+    """Cut the text into tiny chunks (as a long article is cut): nothing changes."""
+    from desktop.ui import offsets as module
+
+    saved = module.CHUNK
+    module.CHUNK = chunk
+    try:
+        small = OffsetMap(text)
+    finally:
+        module.CHUNK = saved
+    whole = OffsetMap(text)
+    assert small.qt_length == whole.qt_length
+    for index in range(len(text) + 1):
+        assert small.to_qt(index) == whole.to_qt(index)
+    for position in range(whole.qt_length + 1):
+        assert small.to_python(position) == whole.to_python(position)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=texts, data=st.data())
 def test_selections_in_the_real_view_map_back_to_the_same_text(qtbot, text, data):
     view = DocumentView()
@@ -68,4 +109,7 @@ def test_selections_in_the_real_view_map_back_to_the_same_text(qtbot, text, data
     # Selecting those Python offsets again gives the same Qt selection.
     view.select_python_range(start, end)
     again = view.textCursor()
-    assert (again.selectionStart(), again.selectionEnd()) == (min(anchor, position), max(anchor, position))
+    assert (again.selectionStart(), again.selectionEnd()) == (
+        min(anchor, position),
+        max(anchor, position),
+    )

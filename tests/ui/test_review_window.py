@@ -1,0 +1,280 @@
+"""Review mode and agreement in the window, driven by keys as a reviewer does; the gold layer
+and the review decisions are checked in the database through a separate connection."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from db.store import Store
+from desktop.review.adjudicate import decision_item_keys
+from desktop.review.agreement import measure_agreement
+from desktop.review.compare import AGREED, compare_annotators
+from desktop.ui.agreement_view import COLUMNS, OVERALL, format_figure
+from tests.ui.driving import drag
+
+PAIR = ["analyst_a", "analyst_b"]
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+# --- reading the database ---------------------------------------------------------------------
+
+
+def gold_spans(location: str) -> set[tuple]:
+    """(document, label, start, end) of every gold span."""
+    with Store.open(location) as store:
+        gold = store.gold_annotator()
+        return {
+            (span.document_id, span.label, span.start, span.end)
+            for span in store.spans_where(annotator_ids=[gold.id])
+        }
+
+
+def decisions_by_item(location: str) -> dict[str, object]:
+    """The latest decision on each item key."""
+    with Store.open(location) as store:
+        latest = {}
+        for decision in store.review_decisions():
+            for key in decision_item_keys(decision):
+                latest[key] = decision
+        return latest
+
+
+def expected_items(location: str):
+    with Store.open(location) as store:
+        return compare_annotators(store, PAIR)
+
+
+def sides(item, annotator: str) -> set[tuple]:
+    return {(item.document_id, c.label, c.start, c.end) for c in item.spans_of(annotator)}
+
+
+def in_item(spans: set[tuple], item) -> set[tuple]:
+    return {
+        span
+        for span in spans
+        if span[0] == item.document_id and span[2] < item.end and item.start < span[3]
+    }
+
+
+# --- driving the window -----------------------------------------------------------------------
+
+
+def start_review(qtbot, window):
+    """Review → Review mode…, keep the two analysts checked, press Compare, wait for the list."""
+    window.review.open_action.trigger()
+    panel = window.review
+    assert panel.setup.checked() == PAIR  # the reviewer is not compared with themselves
+    with qtbot.waitSignal(panel.reviewStarted, timeout=30000):
+        qtbot.mouseClick(panel.setup.compare_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.view.token_index is not None, timeout=20000)
+    panel.table.setFocus()
+    return panel
+
+
+def press(qtbot, widget, key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(widget, key, modifiers)
+    QApplication.processEvents()
+
+
+def test_review_mode_by_keys_writes_gold_and_decisions_and_undoes(qtbot, project, open_window):
+    window = open_window(project, annotator="lead")
+    panel = start_review(qtbot, window)
+    view, table = window.view, panel.table
+    items = expected_items(project)
+    agreed = [item for item in items if item.kind == AGREED]
+    assert panel.progress_text() == f"Reviewed 0 of {len(items)}"
+    assert [layer.annotator.name for layer in window.session.layers] == [*PAIR, "gold"]
+    assert window.session.editing.is_gold
+    assert {s.record.annotator for s in view.spans()} <= {*PAIR, "gold"}
+
+    # Disagreements come first; the first one is shown in the view with its candidates.
+    first = panel.current_item()
+    assert first.is_disagreement and first.document_id == window.session.document.id
+    assert view.selected_span().uuid in {c.uuid for c in first.candidates}
+    shown = [card for card in panel.details.cards if card.isVisible()]
+    assert ["analyst_a" in c.header.text() for c in shown] == [True, False]
+
+    # 1: take analyst_a's side.
+    press(qtbot, table, Qt.Key.Key_1)
+    assert in_item(gold_spans(project), first) == sides(first, "analyst_a")
+    decision = decisions_by_item(project)[first.key]
+    assert (decision.reviewer, decision.kind, decision.action) == ("lead", first.kind, "take")
+    taken = {e["annotator"]: e["taken"] for e in decision.candidates if e["role"] != "outcome"}
+    assert taken == {"analyst_a": True, "analyst_b": False}
+
+    # The next pending item follows; 2: take analyst_b's side.
+    second = panel.current_item()
+    assert second.key != first.key and second.is_disagreement
+    press(qtbot, table, Qt.Key.Key_2)
+    assert in_item(gold_spans(project), second) == sides(second, "analyst_b")
+    assert decisions_by_item(project)[second.key].action == "take"
+
+    # E: the item's extent is selected in the document; the reviewer narrows it with the
+    # mouse to its last word and presses the Actor key there.
+    third = panel.current_item()
+    press(qtbot, table, Qt.Key.Key_E)
+    assert view.hasFocus() and view.python_selection() == (third.start, third.end)
+    word = view.text[third.start : third.end].rstrip(' .,”’"').split()[-1]
+    word_end = view.text.rindex(word, third.start, third.end) + len(word)
+    drag(view, word_end - len(word) + 1, word_end - 1)
+    start, end = view.python_selection()
+    assert view.text[start:end] == word
+    press(qtbot, view, Qt.Key.Key_A)
+    third_decision = decisions_by_item(project)[third.key]
+    assert (third_decision.action, third_decision.kind) == ("edit", third.kind)
+    assert in_item(gold_spans(project), third) == {(third.document_id, "Actor", start, end)}
+    outcome = [e for e in third_decision.candidates if e["role"] == "outcome"]
+    assert [(e["label"], e["start"], e["end"], e["annotator"]) for e in outcome] == [
+        ("Actor", start, end, "gold")
+    ]
+    assert table.hasFocus()
+
+    # Backspace: reject; nothing goes into gold.
+    fourth = panel.current_item()
+    gold_before = gold_spans(project)
+    press(qtbot, table, Qt.Key.Key_Backspace)
+    assert decisions_by_item(project)[fourth.key].action == "reject"
+    assert gold_spans(project) == gold_before
+    assert panel.progress_text() == f"Reviewed 4 of {len(items)}"
+
+    # A: every agreed span into gold at once.
+    press(qtbot, table, Qt.Key.Key_A)
+    gold = gold_spans(project)
+    latest = decisions_by_item(project)
+    for item in agreed:
+        assert latest[item.key].action == "accept" and latest[item.key].reviewer == "lead"
+        assert sides(item, "analyst_a") <= gold
+    assert panel.progress_text() == f"Reviewed {4 + len(agreed)} of {len(items)}"
+    reviewed, total = panel.kind_counts()[AGREED]
+    assert reviewed == total == len(agreed)
+    assert {s.record.annotator for s in view.spans() if s.style == "gold"} == {"gold"}
+
+    # Ctrl+Z takes back the agreed spans, then the rejection; Ctrl+Shift+Z puts it back.
+    press(qtbot, table, Qt.Key.Key_Z, CTRL)
+    assert gold_spans(project) == gold_before
+    assert set(decisions_by_item(project)) == {first.key, second.key, third.key, fourth.key}
+    assert panel.progress_text() == f"Reviewed 4 of {len(items)}"
+    press(qtbot, table, Qt.Key.Key_Z, CTRL)
+    assert fourth.key not in decisions_by_item(project)
+    assert panel.current_item().key == fourth.key
+    assert panel.progress_text() == f"Reviewed 3 of {len(items)}"
+    press(qtbot, table, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert decisions_by_item(project)[fourth.key].action == "reject"
+    assert panel.progress_text() == f"Reviewed 4 of {len(items)}"
+
+    # Undoing the edit brings back exactly what was there before it.
+    press(qtbot, table, Qt.Key.Key_Z, CTRL)
+    press(qtbot, table, Qt.Key.Key_Z, CTRL)
+    assert third.key not in decisions_by_item(project)
+    assert in_item(gold_spans(project), third) == set()
+    assert in_item(gold_spans(project), first) == sides(first, "analyst_a")
+
+
+def test_enter_keeps_a_missing_span_and_progress_survives_a_restart(qtbot, project, open_window):
+    window = open_window(project, annotator="lead")
+    panel = start_review(qtbot, window)
+    missing = next(item for item in panel.model.items() if item.kind == "missing")
+    panel.select_item(missing)
+    press(qtbot, panel.table, Qt.Key.Key_Return)
+    holder = missing.holders[0]
+    assert in_item(gold_spans(project), missing) == sides(missing, holder)
+    decision = decisions_by_item(project)[missing.key]
+    assert decision.action == "take" and decision.kind == "missing"
+    pending = panel.current_item()
+    assert pending.key != missing.key
+    press(qtbot, panel.table, Qt.Key.Key_Space)
+    assert panel.current_item().key != pending.key
+    press(qtbot, panel.table, Qt.Key.Key_Space, SHIFT)
+    assert panel.current_item().key == pending.key
+    window.close()
+
+    again = open_window(project, annotator="lead")
+    panel = start_review(qtbot, again)
+    assert panel.progress_text() == f"Reviewed 1 of {len(expected_items(project))}"
+    assert panel.review.is_reviewed(panel.review.item(missing.key))
+    panel.end()
+    assert [layer.annotator.name for layer in again.session.layers] == ["lead"]
+
+
+def test_a_label_key_away_from_the_item_tags_gold_directly(qtbot, project, open_window):
+    window = open_window(project, annotator="lead")
+    panel = start_review(qtbot, window)
+    view = window.view
+    item = panel.current_item()
+    text = view.text
+    word = "Thursday"
+    start = text.index(word)
+    assert not (start < item.end and item.start < start + len(word))
+    drag(view, start, start + len(word))
+    press(qtbot, view, Qt.Key.Key_E)  # Event, in the view
+    assert (item.document_id, "Event", start, start + len(word)) in gold_spans(project)
+    assert decisions_by_item(project) == {}
+
+
+def test_the_agreement_table_and_chart_show_what_measure_agreement_finds(
+    qtbot, project, open_window, tmp_path
+):
+    window = open_window(project, annotator="lead")
+    window.agreement.open_action.trigger()
+    dialog = window.agreement
+    assert dialog.isVisible() and not dialog.isModal()
+    assert dialog.checked() == PAIR
+    with qtbot.waitSignal(dialog.measured, timeout=60000):
+        qtbot.mouseClick(dialog.measure_button, Qt.MouseButton.LeftButton)
+    with Store.open(project) as store:
+        expected = measure_agreement(store, PAIR)
+    rows = [*expected.labels, OVERALL]
+    model = dialog.model
+    assert [model.label(row) for row in range(model.rowCount())] == rows
+    for row, label in enumerate(rows):
+        figures = expected.overall if label == OVERALL else expected.per_label[label]
+        for column, (_header, _tip, read) in enumerate(COLUMNS):
+            index = model.index(row, column)
+            assert model.data(index, model.FIGURE_ROLE) == pytest.approx(read(figures))
+            assert model.data(index) == format_figure(read(figures))
+    overall = {name: value for label, name, value in dialog.chart.bars() if label == OVERALL}
+    assert overall["Cohen's κ"] == pytest.approx(expected.overall.kappa)
+    assert overall["Krippendorff's α"] == pytest.approx(expected.overall.alpha)
+    assert len(dialog.chart.bars()) == 4 * len(rows)
+
+    copied = dialog.copy_table()
+    assert QApplication.clipboard().text() == copied
+    assert copied.splitlines()[-1].startswith(
+        "Overall\t" + format_figure(expected.overall.exact.precision)
+    )
+    out = tmp_path / "agreement.json"
+    dialog.save_json(out)
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(expected.to_json()))
+
+
+def test_agreement_needs_two_annotators(qtbot, project, open_window):
+    with Store.open(project) as store:
+        store.gold_annotator()
+    window = open_window(project, annotator="lead")
+    dialog = window.agreement
+    dialog.prepare(["analyst_a"])
+    assert not dialog.measure_button.isEnabled()
+    assert "two or more" in dialog.problem.text()
+    dialog.prepare(["analyst_a", "gold"])
+    with qtbot.waitSignal(dialog.measured, timeout=60000):
+        dialog.start(dialog.checked())
+    assert dialog.report.annotators == ("analyst_a", "gold")
+    assert dialog.model.data(dialog.model.index(0, 0)) == "—"  # gold has no spans yet
+
+
+def test_undo_after_review_mode_ended_takes_the_decision_back(qtbot, project, open_window):
+    window = open_window(project, annotator="lead")
+    panel = start_review(qtbot, window)
+    item = panel.current_item()
+    press(qtbot, panel.table, Qt.Key.Key_2)
+    assert item.key in decisions_by_item(project)
+    panel.end()
+    assert [layer.annotator.name for layer in window.session.layers] == ["lead"]
+    press(qtbot, window.view, Qt.Key.Key_Z, CTRL)
+    assert decisions_by_item(project) == {} and gold_spans(project) == set()
+    assert panel.review is None and not panel.body.isVisible()  # review mode stays ended
