@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Engine,
@@ -130,7 +131,7 @@ def _json_value(value: Any) -> Any:
     """A JSON column read as text (or, from psycopg, already decoded)."""
     if value is None or not isinstance(value, str):
         return value
-    return {} if value == "{}" else json.loads(value)
+    return {} if value == "{}" else orjson.loads(value)
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -184,7 +185,7 @@ def _span_order():
 def _span_record(row) -> SpanRecord:
     attributes = row[14]
     if attributes.__class__ is str:
-        attributes = {} if attributes == "{}" else json.loads(attributes)
+        attributes = {} if attributes == "{}" else orjson.loads(attributes)
     return SpanRecord(
         row[0],
         row[1],
@@ -1991,7 +1992,7 @@ class Store:
                     relation_query.add_columns(head.c.document_id)
                     .where(head.c.document_id.in_(block))
                     .order_by(RELATION.c.id)
-                ):
+                ).all():
                     relations[row[-1]].append(RelationRecord(*row[:-1]))
                 states: dict[int, list[DocumentStateRecord]] = defaultdict(list)
                 for document_id, annotator, status, updated_at in connection.execute(
@@ -2001,7 +2002,7 @@ class Store:
                     .join(ANNOTATOR, ANNOTATOR.c.id == STATE.c.annotator_id)
                     .where(STATE.c.document_id.in_(block))
                     .order_by(ANNOTATOR.c.name)
-                ):
+                ).all():
                     if annotator_names is None or annotator in annotator_names:
                         states[document_id].append(
                             DocumentStateRecord(document_id, annotator, status, updated_at)

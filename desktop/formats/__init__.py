@@ -15,6 +15,7 @@ from types import ModuleType
 
 from db.records import ExportFilter, ImportBatch, ImportSummary
 from db.store import Store, StoreError
+from desktop.formats.alignment import OVERLAP_RULES
 from desktop.formats.base import (
     ExportContext,
     ExportOptions,
@@ -27,6 +28,7 @@ from desktop.progress import Cancelled, Progress
 
 __all__ = [
     "FORMATS",
+    "OVERLAP_RULES",
     "Cancelled",
     "ExportOptions",
     "ExportReport",
@@ -34,15 +36,48 @@ __all__ = [
     "ImportOptions",
     "ImportReport",
     "InputError",
+    "OptionInfo",
+    "export_formats",
     "export_project",
     "get_format",
+    "import_formats",
     "import_paths",
     "read_paths",
 ]
 
 
+SPAN_STATUSES = ("accepted", "suggested", "rejected")
+FILTERS = ("annotator", "gold", "label", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class OptionInfo:
+    """A choice a format offers on export: an :class:`ExportOptions` field, for a dialog."""
+
+    name: str  # the ExportOptions field
+    title: str
+    description: str
+    choices: tuple[tuple[str, str], ...] = ()  # (value, description); empty: a free value
+
+
+SPLIT = OptionInfo(
+    "split",
+    "Held out as dev",
+    "share of documents written to dev.spacy (the output is then a folder with train.spacy)",
+)
+SEED = OptionInfo("seed", "Seed", "seed of the shuffle that chooses the dev documents")
+OVERLAP = OptionInfo(
+    "overlap",
+    "Where spans overlap, keep",
+    "which spans a layer without overlap keeps",
+    tuple(OVERLAP_RULES.items()),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FormatInfo:
+    """A format: what it reads and writes, and what its export accepts (for a dialog too)."""
+
     name: str
     module: str
     description: str
@@ -51,9 +86,19 @@ class FormatInfo:
     extension: str = ""  # of the exported file; "" when the export is a folder
     export_statuses: tuple[str, ...] = ("accepted",)  # what leaves when --status is not given
     only_annotated: bool = False  # export only documents that keep at least one span
+    statuses: tuple[str, ...] = ("accepted",)  # the statuses an export may ask for
+    filters: tuple[str, ...] = FILTERS  # which of --annotator/--gold/--label/--status apply
+    options: tuple[OptionInfo, ...] = ()  # format-specific choices (ExportOptions fields)
+    folder_with: str = ""  # an option that, when set, makes the export a folder
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"desktop.formats.{self.module}")
+
+    def writes_folder(self, options: ExportOptions | None = None) -> bool:
+        """Whether an export with ``options`` writes a folder rather than one file."""
+        if not self.extension:
+            return True
+        return bool(self.folder_with and options and getattr(options, self.folder_with))
 
 
 FORMATS: dict[str, FormatInfo] = {
@@ -67,21 +112,21 @@ FORMATS: dict[str, FormatInfo] = {
             True,
             ".jsonl",
             export_statuses=(),
+            statuses=SPAN_STATUSES,
         ),
         FormatInfo("text", "text", "plain-text and Markdown articles", True, False),
         FormatInfo(
             "prodigy",
             "prodigy",
-            "Prodigy JSONL tasks with tokens and spans",
+            "Prodigy JSONL tasks with spaCy tokens, spans and relations",
             True,
             True,
             ".jsonl",
-            only_annotated=False,
         ),
         FormatInfo(
             "doccano",
             "doccano",
-            "doccano JSONL (UTF-16 offsets)",
+            "doccano JSONL (UTF-16 offsets; entities and relations when spans are related)",
             True,
             True,
             ".jsonl",
@@ -89,22 +134,49 @@ FORMATS: dict[str, FormatInfo] = {
         FormatInfo(
             "spacy",
             "spacy_docbin",
-            "spaCy DocBin for `spacy train`",
+            "spaCy DocBin for `spacy train`: every span in doc.spans['sc'], no overlap in doc.ents",
             False,
             True,
             ".spacy",
+            options=(SPLIT, SEED, OVERLAP),
+            folder_with="split",
         ),
-        FormatInfo("conll", "conll", "CoNLL IOB2, one token per line", False, True, ".conll"),
-        FormatInfo("brat", "brat", "brat standoff: .txt and .ann per document", True, True, ""),
+        FormatInfo(
+            "conll",
+            "conll",
+            "CoNLL IOB2, one token per line",
+            False,
+            True,
+            ".conll",
+            options=(OVERLAP,),
+        ),
+        FormatInfo(
+            "brat",
+            "brat",
+            "brat standoff: .txt and .ann per document, a folder per annotator",
+            True,
+            True,
+            "",
+        ),
         FormatInfo(
             "labelstudio",
             "labelstudio",
-            "Label Studio JSON tasks (UTF-16 offsets)",
+            "Label Studio JSON tasks (UTF-16 offsets; suggestions as predictions) and config",
             True,
             True,
             ".json",
+            statuses=("accepted", "suggested"),
         ),
-        FormatInfo("csv", "csv_table", "one row per span, for spreadsheets", False, True, ".csv"),
+        FormatInfo(
+            "csv",
+            "csv_table",
+            "one row per span, for spreadsheets",
+            False,
+            True,
+            ".csv",
+            only_annotated=True,
+            statuses=SPAN_STATUSES,
+        ),
         FormatInfo(
             "events",
             "analyst_tables",
@@ -112,6 +184,8 @@ FORMATS: dict[str, FormatInfo] = {
             False,
             True,
             ".csv",
+            only_annotated=True,
+            filters=("annotator", "gold", "status"),
         ),
         FormatInfo(
             "claims",
@@ -120,6 +194,8 @@ FORMATS: dict[str, FormatInfo] = {
             False,
             True,
             ".csv",
+            only_annotated=True,
+            filters=("annotator", "gold", "status"),
         ),
     )
 }
@@ -143,10 +219,12 @@ def get_format(name: str) -> FormatInfo:
 
 
 def import_formats() -> list[str]:
+    """The names of the formats Dossier reads."""
     return [name for name, info in FORMATS.items() if info.can_import]
 
 
 def export_formats() -> list[str]:
+    """The names of the formats Dossier writes; ``FORMATS[name]`` describes each."""
     return [name for name, info in FORMATS.items() if info.can_export]
 
 
@@ -319,9 +397,13 @@ def _locate(message: str) -> tuple[str, int | None, str]:
 
 @dataclass(slots=True)
 class ExportReport:
+    """What an export wrote: the file or folder, and the documents and spans it took."""
+
     path: Path
     documents: int
     spans: int
+    # What the format had to change or leave out, e.g. {"spans widened to whole tokens": 2}.
+    adjusted: dict[str, int] = field(default_factory=dict)
 
 
 def export_project(
@@ -334,11 +416,30 @@ def export_project(
     """Export the project (filtered by ``options.filter``) to ``out`` in a named format.
 
     Files appear only when complete: a failed or cancelled export leaves nothing behind.
+    Raises ValueError, before writing anything, for a filter or option the format refuses.
     """
+    info, context = prepare_export(store, format_name, options, progress)
+    stats = _Counting(
+        store.export_documents(context.options.filter, only_with_spans=info.only_annotated)
+    )
+    with collector_paused():
+        info.load().write(stats, Path(out), context)
+    return ExportReport(Path(out), stats.documents, stats.spans, dict(context.adjusted))
+
+
+def prepare_export(
+    store: Store,
+    format_name: str,
+    options: ExportOptions | None = None,
+    progress: Progress | None = None,
+) -> tuple[FormatInfo, ExportContext]:
+    """The format and everything its writer needs besides the documents: options checked,
+    the format's default statuses filled in, and the project's labels and entities."""
     info = get_format(format_name)
     if not info.can_export:
         raise ValueError(f"Dossier can import {info.name} but not export it")
     options = options or ExportOptions()
+    check_export(info, options)
     flt = options.filter
     if not flt.statuses and info.export_statuses:
         flt = ExportFilter(
@@ -357,11 +458,41 @@ def export_project(
         options=options,
         total_documents=total_documents,
         progress=(lambda done, total: progress("exporting", done, total)) if progress else None,
+        format=info.name,
+        has_relations=info.name == "doccano" and store.count_export_relations(flt) > 0,
     )
-    stats = _Counting(store.export_documents(flt, only_with_spans=info.only_annotated))
-    with collector_paused():
-        info.load().write(stats, Path(out), context)
-    return ExportReport(Path(out), stats.documents, stats.spans)
+    return info, context
+
+
+def check_export(info: FormatInfo, options: ExportOptions) -> None:
+    """Refuse, with ValueError, a filter or option that ``info`` cannot honour.
+
+    Formats that write labels take accepted spans only: a suggestion never leaves as a
+    label unless it was accepted.
+    """
+    flt = options.filter
+    refused = [status for status in flt.statuses if status not in info.statuses]
+    if refused:
+        raise ValueError(
+            f"{info.name} writes {' and '.join(info.statuses)} spans only, not {refused[0]}: "
+            "a suggestion leaves as a label only once accepted"
+        )
+    if flt.labels and "label" not in info.filters:
+        raise ValueError(
+            f"--label does not apply to the {info.name} table: it is built from the spans "
+            "and what they link to"
+        )
+    names = {option.name for option in info.options}
+    if "overlap" in names and options.overlap not in OVERLAP_RULES:
+        raise ValueError(
+            f"unknown overlap rule {options.overlap!r}; choose {', '.join(OVERLAP_RULES)}"
+        )
+    if options.split is not None and "split" not in names:
+        raise ValueError(f"--split applies to the spacy format, not to {info.name}")
+    if options.split is not None and not 0 < options.split < 1:
+        raise ValueError(
+            f"--split is the share of documents held out for dev: between 0 and 1, not {options.split}"
+        )
 
 
 class _Counting:

@@ -12,6 +12,8 @@ import codecs
 import gc
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,6 +30,8 @@ from db.records import (
     ExportFilter,
     ImportBatch,
     LabelRecord,
+    RelationRecord,
+    SpanRecord,
 )
 from desktop.progress import Cancelled  # noqa: F401 - formats raise and re-export it
 
@@ -72,8 +76,8 @@ class ExportOptions:
     filter: ExportFilter = field(default_factory=ExportFilter)
     split: float | None = None  # spacy: share of documents held out as dev
     seed: int = 0
-    overlap: str = "longest"  # conll: which span wins where spans overlap
-    label_order: tuple[str, ...] = ()
+    overlap: str = "longest"  # conll and spacy's doc.ents: which span wins where spans overlap
+    label_order: tuple[str, ...] = ()  # for overlap="label-order"; default: the project's order
 
 
 @dataclass(slots=True)
@@ -86,6 +90,29 @@ class ExportContext:
     options: ExportOptions
     total_documents: int = 0
     progress: Progress | None = None
+    format: str = ""  # the format's name: one module writes both "events" and "claims"
+    has_relations: bool = False  # whether any exported span pair is related (doccano's form)
+    # What a writer had to change or leave out, e.g. {"spans widened to whole tokens": 3}.
+    adjusted: dict[str, int] = field(default_factory=dict)
+    _entities: dict[str, EntityRecord] | None = field(default=None, repr=False)
+
+    def entity(self, entity_uuid: str | None) -> EntityRecord | None:
+        """The canonical entity a span links to, if any."""
+        if entity_uuid is None:
+            return None
+        if self._entities is None:
+            self._entities = {entity.uuid: entity for entity in self.entities}
+        return self._entities.get(entity_uuid)
+
+    def note(self, what: str, count: int = 1) -> None:
+        """Count something the format could not carry as it was, for the export report."""
+        if count:
+            self.adjusted[what] = self.adjusted.get(what, 0) + count
+
+    def label_ranks(self) -> dict[str, int]:
+        """Each label's place in ``options.label_order``, else in the project's label order."""
+        order = self.options.label_order or tuple(label.name for label in self.labels)
+        return {name.lower(): rank for rank, name in enumerate(order)}
 
 
 # --- reading files exactly --------------------------------------------------------------
@@ -302,12 +329,16 @@ def annotator_for(
 # --- UTF-16 offsets (doccano, Label Studio) -----------------------------------------------
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 class Utf16Offsets:
     """Convert between Python code-point offsets and JavaScript (UTF-16 unit) offsets."""
 
     def __init__(self, text: str):
-        # Code-point indices of astral characters: each one is two UTF-16 units.
-        self._astral = [index for index, char in enumerate(text) if ord(char) > 0xFFFF]
+        # Code-point indices of astral characters: each one is two UTF-16 units. A regular
+        # expression finds them at C speed; most news text has none or a few.
+        self._astral = [match.start() for match in _ASTRAL.finditer(text)]
         self._units = [index + number + 1 for number, index in enumerate(self._astral)]
         self.length = len(text)
         self.utf16_length = len(text) + len(self._astral)
@@ -326,7 +357,68 @@ class Utf16Offsets:
         return unit - before
 
 
+def utf16_to_code_points(
+    offsets: Utf16Offsets, start: Any, end: Any, path, line: int, what: str
+) -> tuple[int, int]:
+    """Check UTF-16 offsets as doccano and Label Studio would, then turn them into code points."""
+    start, end = check_offsets(start, end, offsets.utf16_length, path, line, what)
+    converted = (offsets.from_utf16(start), offsets.from_utf16(end))
+    if None in converted:
+        raise InputError(
+            path,
+            line,
+            f"{what}offsets {start}-{end} cut an emoji or other astral character in half",
+        )
+    return converted  # type: ignore[return-value]
+
+
+# --- what leaves as labels ----------------------------------------------------------------
+
+
+def examples(item: ExportDocument) -> list[tuple[str, list[SpanRecord]]]:
+    """The document as each annotator labelled it: (annotator, accepted spans), by name.
+
+    An annotator who marked the document done without tagging anything gives an example
+    with no spans (a true negative); suggestions and rejected spans are never labels.
+    """
+    by_annotator: dict[str, list[SpanRecord]] = {}
+    for span in item.spans:
+        if span.status == "accepted":
+            by_annotator.setdefault(span.annotator, []).append(span)
+    for state in item.states:
+        if state.status == "done":
+            by_annotator.setdefault(state.annotator, [])
+    return sorted(by_annotator.items())
+
+
+def relations_among(item: ExportDocument, spans: list[SpanRecord]) -> list[RelationRecord]:
+    """The document's relations whose two ends are both among ``spans``."""
+    if not item.relations:
+        return []
+    uuids = {span.uuid for span in spans}
+    return [r for r in item.relations if r.head_uuid in uuids and r.tail_uuid in uuids]
+
+
 # --- writing -----------------------------------------------------------------------------
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` would race other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def _as_made_normally(path: str | Path, folder: bool = False) -> None:
+    """Give a temporary file or folder the mode a plain ``open``/``mkdir`` would have given
+    it: ``mkstemp`` and ``mkdtemp`` make them private, which an export must not be."""
+    if os.name == "posix":
+        os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
 
 
 @contextmanager
@@ -341,12 +433,45 @@ def atomic_output(
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
         with open(temporary, mode, **kwargs) as stream:
             yield stream
+        _as_made_normally(temporary)
         os.replace(temporary, path)
     except BaseException:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+        raise
+
+
+@contextmanager
+def atomic_folder(path: Path, replaceable: Callable[[Path], bool]) -> Iterator[Path]:
+    """Write a folder beside ``path`` and move it into place only on success.
+
+    A folder already at ``path`` is replaced when it is empty or ``replaceable`` says it
+    holds nothing but an earlier export; anything else is refused with ValueError before
+    a byte is written, so that an export never deletes someone's files.
+    """
+    if path.exists():
+        if not path.is_dir():
+            raise ValueError(f"{path} is a file; this format writes a folder")
+        if any(path.iterdir()) and not replaceable(path):
+            raise ValueError(
+                f"{path} holds files that are not an earlier export; choose a new or empty folder"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield temporary
+        _as_made_normally(temporary, folder=True)
+        if path.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            os.replace(path, previous / path.name)
+            os.replace(temporary, path)
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            os.replace(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
         raise
 
 

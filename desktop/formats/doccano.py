@@ -6,26 +6,47 @@
 
 Other keys are kept as document metadata. The annotator is the record's ``annotator`` or
 ``user`` field unless ``--annotator`` names one; failing both, the file's name (doccano
-exports one file per user, named after the user).
+exports one file per user, named after the user). A record that names its annotator but
+holds no span marks the document done for that annotator.
+
+Export writes one record per document and annotator, with an ``annotator`` key (a document
+nobody labelled is a record with no spans, ready to annotate). A doccano project reads one
+form per file, so the whole file takes the entity form when any exported spans are related,
+and the list form otherwise. doccano cannot carry attributes, notes, links to canonical
+entities or suggestions; the list form cannot carry relations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from db.records import ImportBatch, NewDocument, NewRelation, NewSpan
+from db.records import (
+    ExportDocument,
+    ImportBatch,
+    NewDocument,
+    NewRelation,
+    NewSpan,
+    NewState,
+)
 from db.store import new_uuid
 from desktop.formats.base import (
+    ExportContext,
     ImportOptions,
     InputError,
     ReadResult,
     Utf16Offsets,
     annotator_for,
-    check_offsets,
+    atomic_output,
+    counted,
+    dumps_bytes,
+    examples,
     iter_jsonl,
     optional,
+    relations_among,
     require,
+    utf16_to_code_points,
 )
 
 _KNOWN = {"text", "label", "labels", "entities", "relations", "annotator", "user", "id"}
@@ -39,22 +60,8 @@ _FIELDS = {
 }
 
 
-def _code_points(
-    offsets: Utf16Offsets, start: Any, end: Any, path, line: int, what: str
-) -> tuple[int, int]:
-    """Check UTF-16 offsets as doccano would, then turn them into code points."""
-    start, end = check_offsets(start, end, offsets.utf16_length, path, line, what)
-    converted = (offsets.from_utf16(start), offsets.from_utf16(end))
-    if None in converted:
-        raise InputError(
-            path,
-            line,
-            f"{what}offsets {start}-{end} cut an emoji or other astral character in half",
-        )
-    return converted  # type: ignore[return-value]
-
-
 def read(path: Path, options: ImportOptions) -> ReadResult:
+    """Every record of a doccano JSONL file, in either form."""
     batch = ImportBatch()
     result = ReadResult(batch)
     for line, record in iter_jsonl(path):
@@ -64,16 +71,20 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
         offsets = Utf16Offsets(text)
         document = _document(record, text, path, line)
         raw_spans = _raw_spans(record, path, line)
+        named = record.get("annotator", record.get("user"))
         if raw_spans or record.get("relations"):
-            annotator = annotator_for(
-                record.get("annotator", record.get("user")), options, path, line, result
-            )
+            annotator = annotator_for(named, options, path, line, result)
+        elif named is not None:
+            # A record that names its annotator but holds no span is that annotator's
+            # answer (Dossier writes its true negatives so); one that names nobody may
+            # simply not have been labelled yet.
+            document.states.append(NewState(annotator_for(named, options, path, line), "done"))
         ids: dict[Any, str] = {}
         for number, (span_id, start, end, label) in enumerate(raw_spans, start=1):
             what = f"span {number}: "
             if not isinstance(label, str) or not label:
                 raise InputError(path, line, f"{what}label should be a name, not {label!r}")
-            start, end = _code_points(offsets, start, end, path, line, what)
+            start, end = utf16_to_code_points(offsets, start, end, path, line, what)
             span_uuid = new_uuid()
             if span_id is not None:
                 if span_id in ids:
@@ -169,3 +180,72 @@ def _document(record: dict[str, Any], text: str, path: Path, line: int) -> NewDo
     return NewDocument(
         text=text, title=title, meta=meta, imported_from=str(path), where=f"{path}:{line}", **fields
     )
+
+
+# --- writing -----------------------------------------------------------------------------
+
+# Keys the reader gives a meaning to; document metadata never takes them over.
+_RESERVED = _KNOWN | set(_FIELDS) | {"entities", "relations"}
+
+
+def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:
+    """One record per document and annotator, offsets in UTF-16 units; see the docstring."""
+    entity_form = context.has_relations
+    entity_ids = iter(range(1, 1 << 62))
+    relation_ids = iter(range(1, 1 << 62))
+    with atomic_output(out, "wb") as stream:
+        for item in counted(documents, context):
+            document = item.document
+            fields = _fields(item)
+            labelled = examples(item) or [(None, [])]
+            to_utf16 = Utf16Offsets(document.text).to_utf16
+            for annotator, spans in labelled:
+                record: dict[str, Any] = {"text": document.text}
+                if entity_form:
+                    ids = {}
+                    entities = []
+                    for span in spans:
+                        ids[span.uuid] = entity_id = next(entity_ids)
+                        entities.append(
+                            {
+                                "id": entity_id,
+                                "start_offset": to_utf16(span.start),
+                                "end_offset": to_utf16(span.end),
+                                "label": span.label,
+                            }
+                        )
+                    record["entities"] = entities
+                    record["relations"] = [
+                        {
+                            "id": next(relation_ids),
+                            "from_id": ids[relation.head_uuid],
+                            "to_id": ids[relation.tail_uuid],
+                            "type": relation.type,
+                        }
+                        for relation in relations_among(item, spans)
+                    ]
+                else:
+                    record["label"] = [
+                        [to_utf16(span.start), to_utf16(span.end), span.label] for span in spans
+                    ]
+                if annotator is not None:
+                    record["annotator"] = annotator
+                record.update(fields)
+                stream.write(dumps_bytes(record))
+                stream.write(b"\n")
+
+
+def _fields(item: ExportDocument) -> dict[str, Any]:
+    """The document's metadata as top-level keys, which doccano keeps as the example's meta."""
+    document = item.document
+    fields = {key: value for key, value in document.meta.items() if key not in _RESERVED}
+    for key, value in (
+        ("title", document.title),
+        ("source", document.source),
+        ("url", document.url),
+        ("published", document.published),
+        ("language", document.language),
+    ):
+        if value:
+            fields[key] = value
+    return fields

@@ -100,13 +100,13 @@ class ExportDialog(QDialog):
             ("label-order", "the label listed first"),
         ):
             self.overlap.addItem(text, value)
-        self.spacy_box = QGroupBox("spaCy", self)
-        spacy_form = QFormLayout(self.spacy_box)
-        spacy_form.addRow("Held out as dev", self.split)
-        spacy_form.addRow("Seed", self.seed)
-        self.conll_box = QGroupBox("CoNLL", self)
-        conll_form = QFormLayout(self.conll_box)
-        conll_form.addRow("Where spans overlap, keep", self.overlap)
+        self.options_box = QGroupBox("Options of the format", self)
+        options_form = QFormLayout(self.options_box)
+        options_form.addRow("Held out as dev", self.split)
+        options_form.addRow("Seed", self.seed)
+        options_form.addRow("Where spans overlap, keep", self.overlap)
+        self._option_rows = {"split": self.split, "seed": self.seed, "overlap": self.overlap}
+        self._options_form = options_form
         who = QGroupBox("Whose spans (none ticked: everyone's)", self)
         who_layout = QVBoxLayout(who)
         who_layout.addWidget(self.annotators)
@@ -129,9 +129,9 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(who)
         layout.addWidget(which)
-        layout.addWidget(self.spacy_box)
-        layout.addWidget(self.conll_box)
+        layout.addWidget(self.options_box)
         layout.addWidget(buttons)
+        self.who, self.which = who, which
         self.format.currentIndexChanged.connect(self._on_format_changed)
         self._on_format_changed()
 
@@ -159,27 +159,35 @@ class ExportDialog(QDialog):
         )
 
     def writes_folder(self) -> bool:
-        info = FORMATS[self.format_name()]
-        return not info.extension or (info.name == "spacy" and self.split.value() > 0)
+        return FORMATS[self.format_name()].writes_folder(self.options())
 
     # --- slots -------------------------------------------------------------------------------
 
     def _on_format_changed(self) -> None:
+        """Offer only what the chosen format takes: its filters, statuses and options."""
         name = self.format_name()
         info = FORMATS[name]
-        self.spacy_box.setVisible(name == "spacy")
-        self.conll_box.setVisible(name == "conll")
+        offered = {option.name for option in info.options}
+        for field, widget in self._option_rows.items():
+            self._options_form.setRowVisible(widget, field in offered)
+        self.options_box.setVisible(bool(offered))
+        self.annotators.setEnabled("annotator" in info.filters and not self.gold.isChecked())
+        self.gold.setVisible("gold" in info.filters)
+        self.labels.setEnabled("label" in info.filters)
         lossless = not info.export_statuses
         for row in range(self.statuses.count()):
             item = self.statuses.item(row)
+            status = item.data(Qt.ItemDataRole.UserRole)
+            allowed = status in info.statuses
+            flags = item.flags()
+            item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled if allowed else flags & ~Qt.ItemFlag.ItemIsEnabled)
             item.setCheckState(
-                Qt.CheckState.Checked
-                if lossless or item.data(Qt.ItemDataRole.UserRole) == "accepted"
-                else Qt.CheckState.Unchecked
+                Qt.CheckState.Checked if allowed and (lossless or status == "accepted") else Qt.CheckState.Unchecked
             )
         self.status_note.setText(
-            "Dossier's own JSONL keeps every status; dataset formats export accepted spans, "
-            "so suggestions never leave as labels."
+            "Dossier's own JSONL keeps every status. Dataset formats export accepted spans "
+            "only, so suggestions never leave as labels."
+            + (" Label Studio writes suggestions as predictions." if name == "labelstudio" else "")
         )
         current = self.output.text()
         stem = Path(current).stem if current else "dossier-export"

@@ -1,0 +1,534 @@
+"""Label Studio JSON tasks for a ``<Labels>`` on a ``<Text>``, offsets in UTF-16 code units.
+
+A task is ``{"id", "data": {"text", ...}, "annotations": [...], "predictions": [...]}``; a
+result item is ``{"id", "from_name": "label", "to_name": "text", "type": "labels",
+"value": {"start", "end", "text", "labels"}}``. Relations are ``"type": "relation"`` items
+between region ids; an attribute or a note is a per-region ``textarea`` item that shares
+its region's id (``from_name`` is the attribute's name, or ``note``).
+
+Export: one task per document, one annotation per annotator (``completed_by`` is the
+annotator's number in the project, ``ground_truth`` marks the gold layer, and the task's
+``meta.annotators`` maps numbers to names), and, when suggestions are exported
+(``--status suggested``), one prediction per suggesting annotator with the span's
+confidence as ``score``. Region ids are the spans' uuids. Beside the tasks goes the
+labelling config that reads them (``NAME.label_config.xml``). Label Studio cannot carry
+attribute values other than text, links to canonical entities, or rejected spans.
+
+Import: annotations become accepted spans (cancelled ones are skipped and counted), and
+predictions become suggestions (origin ``model``, confidence from the item's or the
+prediction's ``score``). The annotator is ``--annotator``, else the name the task's
+``meta.annotators`` gives ``completed_by``, else ``completed_by`` itself (its ``email``
+when it is an object); a prediction's is its ``model_version``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid as uuidlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from db.records import ExportDocument, ImportBatch, NewDocument, NewRelation, NewSpan, SpanRecord
+from db.store import new_uuid
+from desktop.formats.base import (
+    ExportContext,
+    ImportOptions,
+    InputError,
+    ReadResult,
+    Utf16Offsets,
+    annotator_for,
+    atomic_output,
+    check_covered,
+    counted,
+    dumps_bytes,
+    read_text,
+    relations_among,
+    utf16_to_code_points,
+)
+
+LABELS = "label"  # the <Labels> control
+TEXT = "text"  # the <Text> object
+NOTE = "note"  # the per-region <TextArea> that holds a span's note
+# Control names an attribute cannot take, because the config already uses them.
+_RESERVED = {LABELS, TEXT, NOTE, "relation", "relations"}
+_DOCUMENT_FIELDS = ("title", "source", "url", "published", "language")
+_WHITESPACE = re.compile(r"\s*")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def read(path: Path, options: ImportOptions) -> ReadResult:
+    """Every task of a Label Studio JSON file; see the module's docstring."""
+    batch = ImportBatch()
+    result = ReadResult(batch)
+    cancelled = 0
+    used_uuids: set[str] = set()
+    for number, (line, task) in enumerate(_tasks(read_text(path), path), start=1):
+        what = f"task {number}: "
+        if not isinstance(task, dict):
+            raise InputError(path, line, f"{what}expected an object, found {type(task).__name__}")
+        data = task.get("data", task)
+        if not isinstance(data, dict):
+            raise InputError(path, line, f"{what}'data' should be an object")
+        text = _task_text(data, path, line, what)
+        document = _document(task, data, text, path, line)
+        reading = _Task(document, text, Utf16Offsets(text), used_uuids, path, line)
+        names = _annotator_names(task)
+        annotations = _list(task, "annotations", path, line, what) or _list(
+            task, "completions", path, line, what
+        )
+        for index, annotation in enumerate(annotations, start=1):
+            where = f"{what}annotation {index}: "
+            if not isinstance(annotation, dict):
+                raise InputError(path, line, f"{where}expected an object")
+            if annotation.get("was_cancelled"):
+                cancelled += 1
+                continue
+            completed_by = annotation.get("completed_by")
+            if isinstance(completed_by, dict):
+                completed_by = completed_by.get("email") or completed_by.get("id")
+            if not options.annotator and str(completed_by) in names:
+                completed_by = names[str(completed_by)]
+            annotator = annotator_for(completed_by, options, path, line, result)
+            reading.read_results(annotation, annotator, where)
+        for index, prediction in enumerate(_list(task, "predictions", path, line, what), start=1):
+            where = f"{what}prediction {index}: "
+            if not isinstance(prediction, dict):
+                raise InputError(path, line, f"{where}expected an object")
+            version = prediction.get("model_version")
+            annotator = options.annotator or (
+                version.strip() if isinstance(version, str) and version.strip() else "model"
+            )
+            score = _score(prediction.get("score"), path, line, where)
+            reading.read_results(prediction, annotator, where, prediction=True, score=score)
+        batch.documents.append(document)
+    if cancelled:
+        result.skipped = {"cancelled": cancelled}
+    return result
+
+
+def _tasks(text: str, path: Path) -> Iterator[tuple[int, Any]]:
+    """Each task of a JSON array (or of a lone object, or of JSON lines) with its first line."""
+    decoder = json.JSONDecoder()
+    line, counted_to = 1, 0
+
+    def line_at(position: int) -> int:
+        nonlocal line, counted_to
+        line += text.count("\n", counted_to, position)
+        counted_to = position
+        return line
+
+    def skip(position: int) -> int:
+        return _WHITESPACE.match(text, position).end()
+
+    def decode(position: int) -> tuple[Any, int]:
+        try:
+            return decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                path, exc.lineno, f"malformed JSON ({exc.msg} at column {exc.colno})"
+            ) from None
+
+    position = skip(0)
+    if position == len(text):
+        raise InputError(path, 1, "the file is empty: there are no tasks")
+    if text[position] != "[":
+        while position < len(text):
+            task, end = decode(position)
+            yield line_at(position), task
+            position = skip(end)
+        return
+    position = skip(position + 1)
+    if text.startswith("]", position):
+        return
+    while True:
+        task, end = decode(position)
+        yield line_at(position), task
+        position = skip(end)
+        if text.startswith(",", position):
+            position = skip(position + 1)
+        elif text.startswith("]", position):
+            if skip(position + 1) != len(text):
+                raise InputError(path, line_at(position), "text after the end of the task list")
+            return
+        else:
+            raise InputError(path, line_at(position), "expected ',' or ']' after a task")
+
+
+def _list(record: dict[str, Any], key: str, path, line: int, what: str) -> list[Any]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(path, line, f"{what}{key!r} should be a list")
+    return value
+
+
+def _task_text(data: dict[str, Any], path, line: int, what: str) -> str:
+    """The text of ``data["text"]``, or of the task's only text field."""
+    text = data.get(TEXT)
+    if text is None:
+        strings = [value for value in data.values() if isinstance(value, str)]
+        if len(strings) != 1:
+            raise InputError(path, line, f"{what}data has no 'text' to label")
+        text = strings[0]
+    if not isinstance(text, str):
+        raise InputError(path, line, f"{what}'text' should be a string")
+    if not text:
+        raise InputError(path, line, f"{what}the text is empty")
+    return text
+
+
+def _annotator_names(task: dict[str, Any]) -> dict[str, str]:
+    meta = task.get("meta")
+    names = meta.get("annotators") if isinstance(meta, dict) else None
+    if not isinstance(names, dict):
+        return {}
+    return {str(key): value for key, value in names.items() if isinstance(value, str)}
+
+
+def _score(value: Any, path, line: int, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(path, line, f"{what}score should be a number, not {json.dumps(value)}")
+    return float(value)
+
+
+def _document(
+    task: dict[str, Any], data: dict[str, Any], text: str, path: Path, line: int
+) -> NewDocument:
+    fields = {
+        key: data[key] for key in _DOCUMENT_FIELDS if isinstance(data.get(key), str) and data[key]
+    }
+    meta = {}
+    if "id" in task and "data" in task:
+        meta["labelstudio_id"] = task["id"]
+    title = fields.pop("title", None)
+    if title is None:
+        from desktop.formats.text import title_from_text
+
+        title = title_from_text(text)
+    return NewDocument(
+        text=text, title=title, meta=meta, imported_from=str(path), where=f"{path}:{line}", **fields
+    )
+
+
+@dataclass(slots=True)
+class _Task:
+    """One task being read: its document, and where it starts in the file."""
+
+    document: NewDocument
+    text: str
+    offsets: Utf16Offsets
+    used_uuids: set[str]  # region uuids already taken in this file
+    path: Path
+    line: int
+
+    def read_results(
+        self,
+        holder: dict[str, Any],
+        annotator: str,
+        what: str,
+        *,
+        prediction: bool = False,
+        score: float | None = None,
+    ) -> None:
+        """The spans, relations, attributes and notes of one annotation, or of one
+        prediction, whose spans are suggestions scored by the item's ``score``, else by
+        the prediction's ``score``."""
+        path, line = self.path, self.line
+        results = _list(holder, "result", path, line, what)
+        regions: dict[str, list[NewSpan]] = {}
+        for index, item in enumerate(results, start=1):
+            where = f"{what}result {index}: "
+            if not isinstance(item, dict):
+                raise InputError(path, line, f"{where}expected an object")
+            if item.get("type") != "labels":
+                continue
+            spans = self._region(item, annotator, prediction, score, where)
+            region = item.get("id")
+            if isinstance(region, str) and region:
+                if region in regions:
+                    raise InputError(path, line, f"{where}region id {region!r} is used twice")
+                regions[region] = spans
+                # Label Studio keeps a prediction's region ids in the annotation made from
+                # it, so an id seen before gets a fresh uuid rather than being skipped.
+                if _is_uuid(region) and region not in self.used_uuids:
+                    spans[0].uuid = region
+            self.used_uuids.update(span.uuid for span in spans if span.uuid)
+            self.document.spans.extend(spans)
+        for index, item in enumerate(results, start=1):
+            where = f"{what}result {index}: "
+            kind = item.get("type")
+            if kind == "relation":
+                self.document.relations.append(
+                    _relation(item, regions, annotator, path, line, where)
+                )
+            elif kind in ("textarea", "choices") and item.get("id") in regions:
+                _region_value(item, regions[item["id"]], path, line, where)
+
+    def _region(
+        self, item: dict[str, Any], annotator: str, prediction: bool, score, where: str
+    ) -> list[NewSpan]:
+        """The spans of one labelled text region: one per label it carries."""
+        path, line = self.path, self.line
+        value = item.get("value")
+        if not isinstance(value, dict):
+            raise InputError(path, line, f"{where}'value' should be an object")
+        if "start" not in value or "end" not in value:
+            raise InputError(
+                path, line, f"{where}a text region needs 'start' and 'end' (not an HTML region)"
+            )
+        start, end = utf16_to_code_points(
+            self.offsets, value["start"], value["end"], path, line, where
+        )
+        check_covered(self.text, start, end, value.get("text"), path, line, where)
+        labels = value.get("labels")
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or not all(isinstance(label, str) and label for label in labels)
+        ):
+            raise InputError(path, line, f"{where}'labels' should be a list of label names")
+        confidence = _score(item.get("score"), path, line, where)
+        if confidence is None:
+            confidence = score
+        return [
+            NewSpan(
+                label=label,
+                start=start,
+                end=end,
+                annotator=annotator,
+                uuid=new_uuid(),
+                status="suggested" if prediction else "accepted",
+                origin="model" if prediction else "imported",
+                confidence=confidence if prediction else None,
+                where=f"{path}:{line}",
+            )
+            for label in labels
+        ]
+
+
+def _relation(
+    item: dict[str, Any], regions: dict[str, list[NewSpan]], annotator: str, path, line, what
+) -> NewRelation:
+    ends = []
+    for key in ("from_id", "to_id"):
+        if item.get(key) not in regions:
+            raise InputError(path, line, f"{what}{key} {item.get(key)!r} names no labelled region")
+        ends.append(regions[item[key]][0].uuid)
+    if item.get("direction") == "left":
+        ends.reverse()
+    labels = item.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise InputError(path, line, f"{what}'labels' should be a list of relation names")
+    return NewRelation(
+        type=labels[0] if labels else "related",
+        head_uuid=ends[0],  # type: ignore[arg-type]
+        tail_uuid=ends[1],  # type: ignore[arg-type]
+        annotator=annotator,
+        where=f"{path}:{line}",
+    )
+
+
+def _region_value(item: dict[str, Any], spans: list[NewSpan], path, line: int, what: str) -> None:
+    """A per-region text or choice: the span's note, or one of its attributes."""
+    name = item.get("from_name")
+    value = item.get("value")
+    if not isinstance(name, str) or not name or not isinstance(value, dict):
+        raise InputError(path, line, f"{what}a per-region result needs 'from_name' and 'value'")
+    key = "text" if item["type"] == "textarea" else "choices"
+    values = value.get(key)
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InputError(path, line, f"{what}'value.{key}' should be a list of strings")
+    for span in spans:
+        if name == NOTE:
+            span.note = "\n".join(values)
+        else:
+            span.attributes[name] = values[0] if len(values) == 1 else values
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuidlib.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def config_path(out: Path) -> Path:
+    """Where the labelling config goes beside the tasks: ``tasks.json`` → ``tasks.label_config.xml``."""
+    return out.with_name(f"{out.stem}.label_config.xml")
+
+
+def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:
+    """The tasks as one JSON array, one task per line, and the labelling config beside them."""
+    numbers = {annotator.name: annotator.id for annotator in context.annotators}
+    gold = {annotator.name for annotator in context.annotators if annotator.is_gold}
+    scheme = _Scheme(context)
+    annotation_ids = iter(range(1, 1 << 62))
+    with atomic_output(config_path(out), "w", encoding="utf-8") as config:
+        with atomic_output(out, "wb") as stream:
+            stream.write(b"[")
+            separator = b"\n"
+            for item in counted(documents, context):
+                task = _task(item, numbers, gold, annotation_ids, scheme, context)
+                stream.write(separator)
+                stream.write(dumps_bytes(task))
+                separator = b",\n"
+            stream.write(b"\n]\n")
+        config.write(scheme.config())
+
+
+def _task(
+    item: ExportDocument,
+    numbers: dict[str, int],
+    gold: set[str],
+    annotation_ids: Iterator[int],
+    scheme: _Scheme,
+    context: ExportContext,
+) -> dict[str, Any]:
+    document = item.document
+    data: dict[str, Any] = {TEXT: document.text}
+    for key in _DOCUMENT_FIELDS:
+        value = getattr(document, key)
+        if value:
+            data[key] = value
+    to_utf16 = Utf16Offsets(document.text).to_utf16
+    accepted: dict[str, list[SpanRecord]] = {}
+    suggested: dict[str, list[SpanRecord]] = {}
+    rejected = 0
+    for span in item.spans:
+        if span.status == "accepted":
+            accepted.setdefault(span.annotator, []).append(span)
+        elif span.status == "suggested":
+            suggested.setdefault(span.annotator, []).append(span)
+        else:
+            rejected += 1
+    context.note("rejected spans (Label Studio has no place for them)", rejected)
+    annotations = []
+    for annotator, spans in sorted(accepted.items()):
+        annotation: dict[str, Any] = {
+            "id": next(annotation_ids),
+            "completed_by": numbers.get(annotator, 0),
+            "result": _results(item, spans, to_utf16, "manual", scheme, context),
+            "was_cancelled": False,
+            "ground_truth": annotator in gold,
+            "created_at": min(span.created_at for span in spans),
+            "updated_at": max(span.updated_at for span in spans),
+        }
+        annotations.append(annotation)
+    predictions = []
+    for annotator, spans in sorted(suggested.items()):
+        scores = [span.confidence for span in spans if span.confidence is not None]
+        prediction: dict[str, Any] = {"model_version": annotator}
+        if scores:
+            prediction["score"] = sum(scores) / len(scores)
+        prediction["result"] = _results(item, spans, to_utf16, "prediction", scheme, context)
+        predictions.append(prediction)
+    task: dict[str, Any] = {"id": document.id, "data": data}
+    if annotations:
+        task["meta"] = {"annotators": {str(numbers.get(a, 0)): a for a in sorted(accepted)}}
+    task["annotations"] = annotations
+    task["predictions"] = predictions
+    return task
+
+
+def _results(
+    item: ExportDocument,
+    spans: list[SpanRecord],
+    to_utf16,
+    origin: str,
+    scheme: _Scheme,
+    context: ExportContext,
+) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    not_text = 0
+    for span in spans:
+        start, end = to_utf16(span.start), to_utf16(span.end)
+        region: dict[str, Any] = {
+            "id": span.uuid,
+            "from_name": LABELS,
+            "to_name": TEXT,
+            "type": "labels",
+            "origin": origin,
+            "value": {"start": start, "end": end, "text": span.text, "labels": [span.label]},
+        }
+        if origin == "prediction" and span.confidence is not None:
+            region["score"] = span.confidence
+        results.append(region)
+        scheme.labels.setdefault(span.label, None)
+        if span.note:
+            results.append(_per_region(span, NOTE, span.note, start, end, origin))
+        for key, value in span.attributes.items():
+            if isinstance(value, str) and key not in _RESERVED:
+                results.append(_per_region(span, key, value, start, end, origin))
+                scheme.attributes.setdefault(key, None)
+            else:
+                not_text += 1
+    context.note("attributes that are not text (Label Studio keeps text only)", not_text)
+    for relation in relations_among(item, spans):
+        results.append(
+            {
+                "from_id": relation.head_uuid,
+                "to_id": relation.tail_uuid,
+                "type": "relation",
+                "direction": "right",
+                "labels": [relation.type],
+            }
+        )
+        scheme.relations.setdefault(relation.type, None)
+    return results
+
+
+def _per_region(
+    span: SpanRecord, name: str, value: str, start: int, end: int, origin: str
+) -> dict[str, Any]:
+    return {
+        "id": span.uuid,
+        "from_name": name,
+        "to_name": TEXT,
+        "type": "textarea",
+        "origin": origin,
+        "value": {"start": start, "end": end, "text": [value]},
+    }
+
+
+class _Scheme:
+    """The labels, relation types and attributes the tasks use, for the labelling config."""
+
+    def __init__(self, context: ExportContext):
+        self.colours = {label.name: label.colour for label in context.labels}
+        # Every project label is offered, so annotators can add spans in Label Studio too.
+        self.labels: dict[str, None] = dict.fromkeys(self.colours)
+        self.relations: dict[str, None] = {}
+        self.attributes: dict[str, None] = {}
+
+    def config(self) -> str:
+        lines = ["<View>"]
+        if self.relations:
+            lines.append("  <Relations>")
+            lines.extend(f"    <Relation value={quoteattr(name)}/>" for name in self.relations)
+            lines.append("  </Relations>")
+        lines.append(f'  <Labels name="{LABELS}" toName="{TEXT}">')
+        for name in self.labels:
+            colour = self.colours.get(name)
+            background = f" background={quoteattr(colour)}" if colour else ""
+            lines.append(f"    <Label value={quoteattr(name)}{background}/>")
+        lines.append("  </Labels>")
+        lines.append(f'  <Text name="{TEXT}" value="${TEXT}"/>')
+        for name in (NOTE, *self.attributes):
+            lines.append(
+                f'  <TextArea name={quoteattr(name)} toName="{TEXT}" perRegion="true" '
+                'editable="true" displayMode="region-list"/>'
+            )
+        lines.append("</View>")
+        return "\n".join(lines) + "\n"
