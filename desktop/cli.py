@@ -202,7 +202,7 @@ def export_command(
     overlap: Annotated[
         str,
         typer.Option(
-            help="conll: which span wins where spans overlap: longest, first, or label-order."
+            help="conll and spacy (doc.ents): which span wins where spans overlap: longest, first, or label-order."
         ),
     ] = "longest",
     db: DbOption = None,
