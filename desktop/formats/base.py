@@ -30,6 +30,7 @@ from db.records import (
     ExportFilter,
     ImportBatch,
     LabelRecord,
+    NewDocument,
     RelationRecord,
     SpanRecord,
 )
@@ -324,6 +325,40 @@ def annotator_for(
     if result is not None:
         result.attributed[str(path)] = name
     return name
+
+
+# Record keys that name a document field, as other tools' files spell them.
+METADATA_FIELDS = {
+    "title": "title",
+    "source": "source",
+    "url": "url",
+    "date": "published",
+    "published": "published",
+    "language": "language",
+    "lang": "language",
+}
+
+
+def document_from(text: str, items: Iterable[tuple[str, Any]], path, line: int) -> NewDocument:
+    """A document whose title, source, url, date and language come from a record's metadata
+    (the first of each wins); everything else is kept in ``meta``. Without a title, the
+    first line of the text is the title."""
+    fields: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for key, value in items:
+        target = METADATA_FIELDS.get(key)
+        if target and isinstance(value, str) and target not in fields:
+            fields[target] = value
+        else:
+            meta[key] = value
+    title = fields.pop("title", None)
+    if title is None:
+        from desktop.formats.text import title_from_text  # text.py reads files with this module
+
+        title = title_from_text(text)
+    return NewDocument(
+        text=text, title=title, meta=meta, imported_from=str(path), where=f"{path}:{line}", **fields
+    )
 
 
 # --- UTF-16 offsets (doccano, Label Studio) -----------------------------------------------

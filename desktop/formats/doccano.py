@@ -32,6 +32,7 @@ from db.records import (
 )
 from db.store import new_uuid
 from desktop.formats.base import (
+    METADATA_FIELDS,
     ExportContext,
     ImportOptions,
     InputError,
@@ -40,6 +41,7 @@ from desktop.formats.base import (
     annotator_for,
     atomic_output,
     counted,
+    document_from,
     dumps_bytes,
     examples,
     iter_jsonl,
@@ -50,14 +52,6 @@ from desktop.formats.base import (
 )
 
 _KNOWN = {"text", "label", "labels", "entities", "relations", "annotator", "user", "id"}
-_FIELDS = {
-    "title": "title",
-    "source": "source",
-    "url": "url",
-    "date": "published",
-    "published": "published",
-    "language": "language",
-}
 
 
 def read(path: Path, options: ImportOptions) -> ReadResult:
@@ -160,32 +154,16 @@ def _raw_spans(record: dict[str, Any], path: Path, line: int) -> list[tuple[Any,
 
 
 def _document(record: dict[str, Any], text: str, path: Path, line: int) -> NewDocument:
-    fields: dict[str, Any] = {}
-    meta: dict[str, Any] = {}
-    for key, value in record.items():
-        if key in _KNOWN:
-            if key == "id":
-                meta["doccano_id"] = value
-            continue
-        target = _FIELDS.get(key)
-        if target and isinstance(value, str) and target not in fields:
-            fields[target] = value
-        else:
-            meta[key] = value
-    title = fields.pop("title", None)
-    if title is None:
-        from desktop.formats.text import title_from_text
-
-        title = title_from_text(text)
-    return NewDocument(
-        text=text, title=title, meta=meta, imported_from=str(path), where=f"{path}:{line}", **fields
-    )
+    items = [(key, value) for key, value in record.items() if key not in _KNOWN]
+    if "id" in record:
+        items.append(("doccano_id", record["id"]))
+    return document_from(text, items, path, line)
 
 
 # --- writing -----------------------------------------------------------------------------
 
 # Keys the reader gives a meaning to; document metadata never takes them over.
-_RESERVED = _KNOWN | set(_FIELDS) | {"entities", "relations"}
+_RESERVED = _KNOWN | set(METADATA_FIELDS) | {"entities", "relations"}
 
 
 def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:

@@ -42,6 +42,7 @@ from desktop.formats.base import (
     check_covered,
     check_offsets,
     counted,
+    document_from,
     dumps_bytes,
     examples,
     iter_jsonl,
@@ -51,15 +52,6 @@ from desktop.formats.base import (
 )
 
 ANSWERS = ("accept", "reject", "ignore")
-_META_FIELDS = {
-    "title": "title",
-    "source": "source",
-    "url": "url",
-    "date": "published",
-    "published": "published",
-    "language": "language",
-    "lang": "language",
-}
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -169,30 +161,11 @@ def _read_relation(
 
 def _document(task: dict[str, Any], text: str, path: Path, line: int) -> NewDocument:
     meta = optional(task, "meta", dict, path, line) or {}
-    fields: dict[str, Any] = {}
-    rest: dict[str, Any] = {}
-    for key, value in meta.items():
-        target = _META_FIELDS.get(key)
-        if target and isinstance(value, str) and target not in fields:
-            fields[target] = value
-        else:
-            rest[key] = value
+    document = document_from(text, meta.items(), path, line)
     for key in ("_input_hash", "_task_hash"):
         if key in task:
-            rest.setdefault("prodigy", {})[key] = task[key]
-    title = fields.pop("title", None)
-    if title is None:
-        from desktop.formats.text import title_from_text
-
-        title = title_from_text(text)
-    return NewDocument(
-        text=text,
-        title=title,
-        meta=rest,
-        imported_from=str(path),
-        where=f"{path}:{line}",
-        **fields,
-    )
+            document.meta.setdefault("prodigy", {})[key] = task[key]
+    return document
 
 
 # --- writing -----------------------------------------------------------------------------
