@@ -23,11 +23,13 @@ are still found, with ``value`` None.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from operator import attrgetter
 
 from desktop.nlp import lexicons
 
@@ -94,6 +96,55 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("relative", re.compile(rf"(?P<relative>{relative})\b")),
         ("year", re.compile(rf"(?P<year>{_YEAR})\b(?![-–]\d)")),
     ]
+
+
+# What a date expression of each kind holds within one word, as bits (see :func:`hints`): a
+# window whose words lack one of its bits cannot hold that kind, and is not searched for it.
+DIGIT, YEAR, MONTH, WEEKDAY, RELATIVE = 1, 2, 4, 8, 16
+ANY_HINT = DIGIT | YEAR | MONTH | WEEKDAY | RELATIVE
+_NEEDS = {
+    "month_day_year": MONTH | DIGIT,
+    "day_month_year": DIGIT | MONTH,
+    "month_year": MONTH | YEAR,
+    "month": MONTH,
+    "weekday": WEEKDAY,
+    "relative": RELATIVE,
+    "year": YEAR,
+}
+
+
+@cache
+def _hint_patterns() -> tuple[tuple[int, re.Pattern[str]], ...]:
+    """A pattern per hint bit, for what an expression of a kind must hold where
+    :func:`find_dates` would accept it (a word start, or after "mid-"): a digit; a year; a
+    month name or a weekday name (without its dot, so "Jan" for "Jan.") ending a word; the
+    last word of a relative date ("week" for "last week") ending a word."""
+    relative = set()
+    for entry in lexicons.entries("relative_dates"):
+        last = entry.text.split()[-1]
+        relative |= {last} if " " in entry.text else {last, last[0].upper() + last[1:]}
+    start = r"(?:(?<![\w-])|(?<=[Mm][Ii][Dd]-))"
+    months = _alternatives({name.rstrip(".") for name in lexicons.numbered("months")})
+    weekdays = _alternatives({name.rstrip(".") for name in lexicons.numbered("weekdays")})
+    return (
+        (DIGIT, re.compile(rf"{start}\d")),
+        (YEAR, re.compile(rf"{start}{_YEAR}\b")),
+        (MONTH, re.compile(rf"{start}(?:{months})(?![\w-])")),
+        (WEEKDAY, re.compile(rf"{start}(?:{weekdays})(?![\w-])")),
+        (RELATIVE, re.compile(rf"(?:{_alternatives(relative)})\b")),
+    )
+
+
+def hints(text: str) -> int:
+    """The hint bits of a word: an expression of a kind (see ``_NEEDS``) can only lie in a
+    text whose words hold every bit the kind needs. What gives a bit never spans two words
+    of the tokenizer but where a special case cuts a word ("Wed" is "We" + "d"), so the
+    rules give those pieces the bits the cut loses."""
+    bits = 0
+    for bit, pattern in _hint_patterns():
+        if pattern.search(text):
+            bits |= bit
+    return bits
 
 
 def parse_published(published: str | None) -> date | None:
@@ -199,21 +250,31 @@ def _resolve(
 def find_dates(
     text: str,
     published: str | date | None = None,
-    windows: Iterable[tuple[int, int]] | None = None,
+    windows: Iterable[tuple[int, int] | tuple[int, int, int]] | None = None,
 ) -> list[DateMention]:
     """Every date expression in ``text``, longest first where two overlap, in text order.
 
     ``published`` is the document's publication date (ISO text or a date); without it,
     only expressions that carry their year get a ``value``. ``windows`` limits the search
     to expressions starting inside those [start, end) character ranges (the sentences that
-    hold an event, say).
+    hold an event, say); a window may carry a third item, the :func:`hints` of its words
+    (or more bits), and is then searched only for the kinds those allow.
     """
+    if windows is not None:
+        ranges = [(w[0], w[1], w[2] if len(w) > 2 else ANY_HINT) for w in windows]
+        if not ranges:
+            return []
+    else:
+        ranges = [(0, len(text), ANY_HINT)]
     if not isinstance(published, date):
         published = parse_published(published)
-    found: list[tuple[int, int, str, re.Match[str], str | None]] = []
-    ranges = list(windows) if windows is not None else [(0, len(text))]
+    # (-length, start, number found, end, kind, match, which): sorted, longest first
+    found: list[tuple[int, int, int, int, str, re.Match[str], str | None]] = []
     for kind, pattern in _patterns():
-        for window_start, window_end in ranges:
+        need = _NEEDS[kind]
+        for window_start, window_end, present in ranges:
+            if need & present != need:
+                continue
             for match in pattern.finditer(text, window_start, window_end):
                 start = match.start()
                 if start and (text[start - 1].isalnum() or text[start - 1] in "_-"):
@@ -229,15 +290,24 @@ def find_dates(
                             start -= len(before) - prefix.start()
                     elif not (_BEFORE_MONTH if kind == "month" else _BEFORE_YEAR).search(before):
                         continue
-                found.append((start, match.end(), kind, match, which))
-    found.sort(key=lambda item: (item[0] - item[1], item[0]))
-    taken: list[tuple[int, int]] = []
+                end = match.end()
+                found.append((start - end, start, len(found), end, kind, match, which))
+    found.sort()
+    taken_starts: list[int] = []  # of the expressions taken, which never overlap
+    taken_ends: list[int] = []
     mentions = []
-    for start, end, kind, match, which in found:
-        if any(start < other_end and other_start < end for other_start, other_end in taken):
-            continue
-        taken.append((start, end))
+    for _, start, _, end, kind, match, which in found:
+        at = bisect.bisect_right(taken_starts, start)
+        if (at and taken_ends[at - 1] > start) or (
+            at < len(taken_starts) and taken_starts[at] < end
+        ):
+            continue  # overlaps a longer (or as long and earlier) expression
+        taken_starts.insert(at, start)
+        taken_ends.insert(at, end)
         value = _resolve(kind, match, published, which)
         mentions.append(DateMention(start, end, text[start:end], value))
-    mentions.sort(key=lambda mention: mention.start)
+    mentions.sort(key=_START)
     return mentions
+
+
+_START = attrgetter("start")

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db.records import DocumentRecord
-from desktop.nlp.spans import Analysis, Suggestion, text_pieces
+from desktop.nlp.spans import Analysis, Suggestion
+from desktop.nlp.tokens import text_pieces
 from desktop.nlp.uncertainty import document_uncertainty
 
 if TYPE_CHECKING:  # pragma: no cover

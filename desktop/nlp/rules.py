@@ -2,9 +2,16 @@
 trigger words, and dates resolved onto the events.
 
 The rules run on a blank spaCy pipeline (tokenizer only, from :mod:`desktop.nlp.tokens`):
-no tagger or parser, so they work from the lexicons in ``resources/lexicons/``, spaCy
-``PhraseMatcher`` s over tokens, punctuation and sentence boundaries. Every suggestion starts
-and ends on token boundaries. Each rule's precise behaviour is in its docstring.
+no tagger or parser, so they work from the lexicons in ``resources/lexicons/``, matched
+token by token as spaCy's ``PhraseMatcher`` would, punctuation and sentence boundaries.
+Every suggestion starts and ends on token boundaries. Each rule's precise behaviour is in
+its docstring.
+
+For speed (``tests/benchmarks/bench_suggest.py`` times them against the bare tokenizer), a
+word's lexicon memberships and character classes are worked out once per distinct word and
+kept as the bits of an int, its code (see ``BREAK`` … ``L_NO_CLAUSE``); a page gets the codes
+of its tokens in C, and Python visits only the tokens a rule starts from and the few around
+them.
 """
 
 from __future__ import annotations
@@ -14,22 +21,15 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from db.records import DocumentRecord
 from desktop.nlp import dates, lexicons
-from desktop.nlp.spans import (
-    PIECE,
-    Analysis,
-    Suggestion,
-    drop_nested,
-    longest_first,
-    text_pieces,
-)
-from desktop.nlp.tokens import blank
+from desktop.nlp.spans import Analysis, Suggestion, drop_nested, longest_first
+from desktop.nlp.tokens import PIECE, blank, text_pieces
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.matcher import PhraseMatcher
     from spacy.tokens import Doc
 
     from db.store import Store
@@ -116,17 +116,128 @@ def known_names(store: Store, labels: RuleLabels = RuleLabels()) -> list[KnownNa
     return names
 
 
-# --- the lexicons, as spaCy matchers on the shared vocabulary --------------------------------
+# --- word codes: what every distinct word can be, worked out once --------------------------
+#
+# A page looks each of its tokens up once, in C (``map`` over a dict keyed by the token's
+# ORTH id), and gets one int per token: its code. The rules then test bits of codes instead
+# of comparing strings, and only the tokens with a start bit (BREAK … DATE) are visited in
+# Python at all. The phrase lexicons and known names are matched token by token from their
+# anchor word, exactly as spaCy's PhraseMatcher would (ORTH: as written; LOWER: lower-cased).
+
+# Where the rules start (bits 0-11): the page lists the tokens having each.
+BREAK = 1 << 0  # terminal punctuation, or a space with a line break: a sentence may end
+QUOTE = 1 << 1  # a quotation mark on its own
+NOUN = 1 << 2  # the anchor of an event noun (LOWER)
+ATTRIBUTION = 1 << 3  # the anchor of an attribution phrase (LOWER)
+REPORTING = 1 << 4  # the anchor of a reporting verb (ORTH)
+EVENT_VERB = 1 << 5  # the anchor of an event verb (ORTH)
+NAME = 1 << 6  # the anchor of a known name (ORTH)
+_DATE_SHIFT = 7
+DATE = dates.ANY_HINT << _DATE_SHIFT  # bits 7-11: the word's date hints (see dates.hints)
+# What the word is, from its characters (bits 12-33).
+SPACE = 1 << 12  # str.isspace
+NEWLINE = 1 << 13  # holds "\n"
+WORD = 1 << 14  # starts with a letter or digit
+UPPER = 1 << 15  # starts with a capital
+OPENS_SENTENCE = 1 << 16  # starts with a capital, a digit or an opening quotation mark
+DIGITS = 1 << 17  # str.isdigit
+LOWERCASE = 1 << 18  # str.islower
+CLOSER = 1 << 19  # in CLOSING
+TERMINAL = 1 << 20  # in TERMINALS
+CLAUSE = 1 << 21  # in CLAUSE_PUNCTUATION
+TRIMMED_END = 1 << 22  # in TRIM_END
+TRIMMED_START = 1 << 23  # , : ; — –
+POSSESSIVE = 1 << 24  # in POSSESSIVES
+HYPHEN = 1 << 25  # - or a non-breaking hyphen
+OPENER = 1 << 26  # in QUOTES: may open a quotation
+AMBIGUOUS = 1 << 27  # " or ‘: opens a quotation only before a word
+CLOSING_MARK = 1 << 28  # ” or »
+STRAIGHT = 1 << 29  # "
+COMMA = 1 << 30
+COLON = 1 << 31
+STOP_BACK = 1 << 32  # ; or : (a speaker is never looked for across them)
+BARE = 1 << 33  # a reporting verb flagged [bare]
+# Lexicon membership, compared as the rules compare: K_ bits (34-42) for the "key", the
+# word but lower-cased at the start of a sentence (so that "US" is never the pronoun "us");
+# L_ bits (43-59) for the lower-cased word. A word's code carries its own K_ bits; the page
+# puts the lower-cased word's in their place at sentence starts.
+_KEY_SHIFT = 34
+_LOWER_SHIFT = 43
+_KEY_SETS = 9  # the order of the sets in _Lexicon._sets
+_KEY_MASK = ((1 << _KEY_SETS) - 1) << _KEY_SHIFT
+_SWAP = _LOWER_SHIFT - _KEY_SHIFT
+K_DET, K_STOP_LEFT, K_STOP_PHRASE, K_PREP, K_FUNCTION, K_EVENT_PREP, K_TIME, K_VERBISH, K_AND = (
+    1 << (_KEY_SHIFT + k) for k in range(_KEY_SETS)
+)
+L_DET, _, _, L_PREP, _, _, L_TIME, L_VERBISH, _ = (
+    1 << (_LOWER_SHIFT + k) for k in range(_KEY_SETS)
+)
+L_ADVERB = 1 << 52  # ends in -ly
+L_AUXILIARY = 1 << 53
+L_MODAL = 1 << 54
+L_PASSIVE = 1 << 55
+L_THAT = 1 << 56
+L_RELATIVE = 1 << 57  # that, which, who
+L_ON = 1 << 58
+L_NO_CLAUSE = 1 << 59  # a function word that does not open a reported clause
+assert DATE < SPACE and _LOWER_SHIFT + _KEY_SETS <= 52  # no two fields share a bit
+STARTS = BREAK | QUOTE | NOUN | ATTRIBUTION | REPORTING | EVENT_VERB | NAME | DATE
+QUOTE_MARKS = frozenset('“"«„‘”»’')  # what QUOTE marks; every mark the claim rules read
+OPENS_CLAUSE = frozenset({"there", "it", "he", "she", "they", "we", "i", "you"})
+_TABLE_LIMIT = 100_000  # distinct words a table remembers before it starts afresh
+
+
+class _Anchors(dict):
+    """Token sequences by their anchor, the longest token that is not a common word (the
+    first of those): a sequence is looked for only where its anchor occurs, so that a name
+    like "the PMF" is tried at "PMF" rather than at every "the".
+
+    Keys are anchors (ORTH ids, or lower-cased texts when ``lower``); values are the pair
+    (what the one-token sequences stand for, ``(anchor position, sequence, what it stands
+    for)`` for the longer ones), each in the order added. Sequences are tuples of ORTH ids,
+    or of lower-cased texts."""
+
+    def __init__(self, common: frozenset[str], lower: bool):
+        super().__init__()
+        self.common = common
+        self.lower = lower
+
+    def add(self, tokens: Sequence[tuple[str, int]], value: object = None) -> None:
+        """Adds the sequence of ``(text, ORTH id)`` tokens."""
+        if not tokens:
+            return
+        at = max(
+            range(len(tokens)),
+            key=lambda k: (tokens[k][0].lower() not in self.common, len(tokens[k][0]), -k),
+        )
+        if self.lower:
+            sequence: tuple = tuple(text.lower() for text, _ in tokens)
+        else:
+            sequence = tuple(orth for _, orth in tokens)
+        singles, longer = self.setdefault(sequence[at], ([], []))
+        if len(sequence) == 1:
+            if value not in singles:
+                singles.append(value)
+        elif (at, sequence, value) not in longer:
+            longer.append((at, sequence, value))
+
+
+def _tokens(nlp, text: str) -> list[tuple[str, int]]:
+    return [(token.text, token.orth) for token in nlp.make_doc(text)]
 
 
 class _Lexicon:
-    """Every lexicon the rules use, with phrase matchers bound to one language's vocabulary."""
+    """Every lexicon the rules use, tokenized by one language's tokenizer, and the codes of
+    the words met so far (see ``BREAK`` … ``L_NO_CLAUSE``)."""
 
     def __init__(self, language: str | None):
-        from spacy.matcher import PhraseMatcher
+        import numpy
+        from spacy.attrs import IDX, LENGTH, ORTH
 
         nlp = blank(language)
         self.nlp = nlp
+        self.numpy = numpy
+        self.attributes = [IDX, LENGTH, ORTH]
         verbs = lexicons.entries("reporting_verbs")
         self.reporting = frozenset(entry.text for entry in verbs)
         self.bare = frozenset(entry.text for entry in verbs if "bare" in entry.flags)
@@ -146,17 +257,151 @@ class _Lexicon:
             - self.modifiers
         )
         self.stop_right = (self.function_words | self.reporting | self.event_verbs) - {"and"}
+        self.common = self.function_words | self.determiners | self.prepositions
 
-        self.by_lower: PhraseMatcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.by_orth: PhraseMatcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        make = nlp.make_doc
-        self.by_lower.add("ATTRIBUTION", [make(p) for p in lexicons.words("attribution_phrases")])
-        self.by_lower.add("EVENT_NOUN", [make(p) for p in lexicons.words("event_nouns")])
-        self.by_orth.add("REPORTING", [make(p) for p in self.reporting])
-        self.by_orth.add("EVENT_VERB", [make(p) for p in self.event_verbs])
+        def anchors(phrases: Iterable[str], lower: bool) -> _Anchors:
+            table = _Anchors(self.common, lower)
+            for phrase in phrases:
+                table.add(_tokens(nlp, phrase))
+            return table
+
+        self.attribution = anchors(lexicons.words("attribution_phrases"), True)
+        self.nouns = anchors(lexicons.words("event_nouns"), True)
+        self.reporting_phrases = anchors(self.reporting, False)
+        self.verb_phrases = anchors(self.event_verbs, False)
+        # Date hints a special case loses by cutting a word ("Wed" is "We" + "d"): its
+        # pieces get them, so that a sentence holding one is still searched for dates.
+        self.lost_hints: dict[str, int] = {}
+        for chunk, pieces in nlp.tokenizer.rules.items():
+            texts = [str(piece.get(ORTH, piece.get("ORTH", ""))) for piece in pieces]
+            kept = 0
+            for text in texts:
+                kept |= dates.hints(text)
+            lost = dates.hints(chunk) & ~kept
+            for text in texts if lost else ():
+                self.lost_hints[text] = self.lost_hints.get(text, 0) | lost
+        self.texts = _Texts(nlp.vocab.strings)
+        self.codes = _WordCodes(self)
         strings = nlp.vocab.strings
-        self.keys = {strings[name]: name for name in ("ATTRIBUTION", "EVENT_NOUN")}
-        self.keys.update({strings[name]: name for name in ("REPORTING", "EVENT_VERB")})
+        self.idioms = frozenset((strings.add(a), strings.add(b)) for a, b in IDIOMS)
+
+    def _sets(self, word: str) -> int:
+        """The bits of the _KEY_SETS ``word`` belongs to, from bit 0."""
+        bits = 0
+        for k, member in enumerate(
+            (
+                word in self.determiners,
+                word in self.stop_left,
+                word in self.stop_right or word in self.prepositions,
+                word in self.prepositions,
+                word in self.function_words,
+                word in self.event_prepositions,
+                word in self.time_words,
+                word.endswith(("ed", "ing")) and word not in self.modifiers,
+                word == "and",
+            )
+        ):
+            if member:
+                bits |= 1 << k
+        return bits
+
+    def code(self, word: str, orth: int) -> int:
+        """The code of ``word`` (ORTH id ``orth``) without NAME, which depends on the known
+        names."""
+        low = word.lower()
+        head = word[:1]
+        code = (
+            self._sets(word) << _KEY_SHIFT
+            | self._sets(low) << _LOWER_SHIFT
+            | (dates.hints(word) | self.lost_hints.get(word, 0)) << _DATE_SHIFT
+        )
+        for bit, member in (
+            (BREAK, word in TERMINALS or (word.isspace() and _LINE_BREAK.search(word))),
+            (QUOTE, word in QUOTE_MARKS),
+            (NOUN, low in self.nouns),
+            (ATTRIBUTION, low in self.attribution),
+            (REPORTING, orth in self.reporting_phrases),
+            (EVENT_VERB, orth in self.verb_phrases),
+            (SPACE, word.isspace()),
+            (NEWLINE, "\n" in word),
+            (WORD, head.isalnum()),
+            (UPPER, head.isupper()),
+            (OPENS_SENTENCE, head.isupper() or head.isdigit() or (head and head in QUOTES)),
+            (DIGITS, word.isdigit()),
+            (LOWERCASE, word.islower()),
+            (CLOSER, word in CLOSING),
+            (TERMINAL, word in TERMINALS),
+            (CLAUSE, word in CLAUSE_PUNCTUATION),
+            (TRIMMED_END, word in TRIM_END),
+            (TRIMMED_START, word in (",", ":", ";", "—", "–")),
+            (POSSESSIVE, word in POSSESSIVES),
+            (HYPHEN, word in ("-", "‑")),
+            (OPENER, word in QUOTES),
+            (AMBIGUOUS, word in ('"', "‘")),
+            (CLOSING_MARK, word in ("”", "»")),
+            (STRAIGHT, word == '"'),
+            (COMMA, word == ","),
+            (COLON, word == ":"),
+            (STOP_BACK, word in (";", ":")),
+            (BARE, word in self.bare),
+            (L_ADVERB, low.endswith("ly")),
+            (L_AUXILIARY, low in AUXILIARIES),
+            (L_MODAL, low in MODALS),
+            (L_PASSIVE, low in PASSIVE),
+            (L_THAT, low == "that"),
+            (L_RELATIVE, low in ("that", "which", "who")),
+            (L_ON, low == "on"),
+            (L_NO_CLAUSE, low in self.function_words and low not in OPENS_CLAUSE),
+        ):
+            if member:
+                code |= bit
+        return code
+
+
+class _Texts(dict):
+    """Token texts by ORTH id, looked up in the vocabulary once."""
+
+    def __init__(self, strings):
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, orth: int) -> str:
+        if len(self) > _TABLE_LIMIT:
+            self.clear()
+        text = self[orth] = self.strings[orth]
+        return text
+
+
+class _WordCodes(dict):
+    """Codes without NAME by ORTH id, made on first sight."""
+
+    def __init__(self, lexicon: _Lexicon):
+        super().__init__()
+        self.lexicon = lexicon
+
+    def __missing__(self, orth: int) -> int:
+        if len(self) > _TABLE_LIMIT:
+            self.clear()
+        code = self[orth] = self.lexicon.code(self.lexicon.texts[orth], orth)
+        return code
+
+
+class _Codes(dict):
+    """Codes by ORTH id, NAME included for the anchors of ``names``."""
+
+    def __init__(self, lexicon: _Lexicon, names: _Anchors):
+        super().__init__()
+        self.lexicon = lexicon
+        self.names = names
+
+    def __missing__(self, orth: int) -> int:
+        if len(self) > _TABLE_LIMIT:
+            self.clear()
+        code = self.lexicon.codes[orth]
+        if orth in self.names:
+            code |= NAME
+        self[orth] = code
+        return code
 
 
 _lexicons: dict[str | None, _Lexicon] = {}
@@ -175,118 +420,145 @@ def _lexicon(language: str | None) -> _Lexicon:
 # --- one document, tokenised once for every rule --------------------------------------------
 
 
-_QUOTE_MARKS = re.compile('[“"«„‘”»’]')
 _LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
-_BREAK = re.compile(r"[.!?…]|[\n\r\u2028\u2029]")  # where a sentence may end
-
-
-class _Lowered:
-    """The lower-cased words of a page, made on demand: the rules look at a few hundred
-    words of an article, and lower-casing all of them would cost more than the rules."""
-
-    __slots__ = ("_words",)
-
-    def __init__(self, words: list[str]):
-        self._words = words
-
-    def __getitem__(self, index: int) -> str:
-        return self._words[index].lower()
-
-    def __len__(self) -> int:
-        return len(self._words)
 
 
 class Page:
-    """A document's tokens as plain lists, with its sentences, for the rules."""
+    """A document's tokens as plain lists, with its sentences and the tokens every rule
+    starts from.
 
-    def __init__(self, doc: Doc, text: str):
+    ``starts``, ``ends`` and ``codes`` have an item per token; ``word(i)`` is token ``i``'s
+    text. Every per-token list is made in C (``to_array``, ``tolist``, ``map`` over a dict,
+    numpy), never by a Python loop over the tokens: that alone would cost as much as the
+    tokenizer.
+    """
+
+    def __init__(self, doc: Doc, text: str, codes: _Codes):
+        lexicon = codes.lexicon
         self.doc = doc
         self.text = text
-        # From arrays, a column at a time, rather than Token objects or a 2-D tolist():
-        # either would cost as much as every rule together.
-        if len(doc):
-            bounds = doc.to_array(["IDX", "LENGTH"]).astype("int64")
-            self.starts: list[int] = bounds[:, 0].tolist()
-            self.ends: list[int] = (bounds[:, 0] + bounds[:, 1]).tolist()
+        self.size = size = len(doc)
+        self.texts = lexicon.texts
+        self.idioms = lexicon.idioms
+        if size:
+            # One attribute a call: a call with several costs more than as many calls.
+            idx, length, orth = lexicon.attributes
+            starts = doc.to_array(idx)
+            self.starts: list[int] = starts.tolist()
+            self.ends: list[int] = (starts + doc.to_array(length)).tolist()
+            self.orths: list[int] = doc.to_array(orth).tolist()
         else:
-            self.starts, self.ends = [], []
-        self.words: list[str] = [
-            text[start:end] for start, end in zip(self.starts, self.ends, strict=True)
-        ]
-        self.lower = _Lowered(self.words)
+            self.starts, self.ends, self.orths = [], [], []
+        self.codes: list[int] = list(map(codes.__getitem__, self.orths))
+        numpy = lexicon.numpy
+        bits = numpy.array(self.codes, dtype=numpy.uint64)
+        flagged = numpy.flatnonzero(bits & STARTS)
+        bits = bits[flagged]
+
+        def having(bit: int) -> list[int]:
+            return flagged[(bits & bit) != 0].tolist()
+
+        self.marks = having(QUOTE)  # the quotation marks
+        self.dated = having(DATE)  # the tokens with a date hint
+        breaks = having(BREAK)
+        self.nouns = [(s, e) for s, e, _ in self._anchored(having(NOUN), lexicon.nouns)]
+        self.phrases = sorted(
+            (s, e) for s, e, _ in self._anchored(having(ATTRIBUTION), lexicon.attribution)
+        )
+        self.reporting = sorted(
+            s for s, _, _ in self._anchored(having(REPORTING), lexicon.reporting_phrases)
+        )
+        self.event_verbs = sorted(
+            s for s, _, _ in self._anchored(having(EVENT_VERB), lexicon.verb_phrases)
+        )
+        self.names = self._anchored(having(NAME), codes.names)
         self.sentences: list[tuple[int, int]] = []  # [first, last) tokens, spaces excluded
-        self._segment()
-        self._firsts = [first for first, _ in self.sentences]
-        # What a word is compared with in the lower-case lexicons: lower-cased at the start
-        # of a sentence only, so that "US" is never the pronoun "us".
-        self.key: list[str] = list(self.words)
-        for first in self._firsts:
-            self.key[first] = self.lower[first]
+        self._segment(breaks)
+        firsts = self._firsts = [first for first, _ in self.sentences]
+        # The sentence of every token (of a space between sentences: the one before).
+        if firsts:
+            lengths = numpy.diff(numpy.array([0, *firsts[1:], size]))
+            self.sentence_of: list[int] = numpy.repeat(numpy.arange(len(firsts)), lengths).tolist()
+        else:
+            self.sentence_of = [0] * size
+        # K_ bits compare the key: the lower-cased word at the start of a sentence.
+        code_list = self.codes
+        for first in firsts:
+            code = code_list[first]
+            code_list[first] = (code & ~_KEY_MASK) | ((code >> _SWAP) & _KEY_MASK)
 
-    def _segment(self) -> None:
+    def word(self, index: int) -> str:
+        return self.texts[self.orths[index]]
+
+    def _anchored(self, anchors: list[int], table: _Anchors) -> list:
+        """``(start, end, value)`` for every sequence of ``table`` found at the ``anchors``."""
+        found = []
+        texts, orths, size = self.texts, self.orths, self.size
+        lower = table.lower
+        for index in anchors:
+            singles, longer = table[texts[orths[index]].lower() if lower else orths[index]]
+            for value in singles:
+                found.append((index, index + 1, value))
+            for at, sequence, value in longer:
+                start = index - at
+                end = start + len(sequence)
+                if start < 0 or end > size:
+                    continue
+                other = start if at else start + 1  # a token besides the anchor, first
+                if (texts[orths[other]].lower() if lower else orths[other]) != sequence[
+                    other - start
+                ]:
+                    continue
+                if lower:
+                    span: tuple = tuple(texts[orth].lower() for orth in orths[start:end])
+                else:
+                    span = tuple(orths[start:end])
+                if span == sequence:
+                    found.append((start, end, value))
+        return found
+
+    def _segment(self, breaks: list[int]) -> None:
         """Sentences end after terminal punctuation (and any closing quotes) when the next
-        word starts with a capital, a digit or a quotation mark, and at every line break.
-
-        Only the tokens that can end a sentence are visited, found by a regular expression
-        over the text: a Python loop over every token would cost more than the rules.
-        """
-        words, n, starts = self.words, len(self.words), self.starts
-        breaks = []
-        for match in _BREAK.finditer(self.text):
-            index = bisect.bisect_right(starts, match.start()) - 1
-            word = words[index] if index >= 0 else ""
-            is_break = word in TERMINALS or (word.isspace() and match.group() not in ".!?…")
-            if is_break and (not breaks or breaks[-1] != index):
-                breaks.append(index)
+        word starts with a capital, a digit or a quotation mark, and at every line break."""
+        codes, starts, ends, size = self.codes, self.starts, self.ends, self.size
         sentences = self.sentences
         first = self._skip_spaces(0)
         for index in breaks:
             if index < first:
                 continue  # inside closing quotes already taken
-            if words[index].isspace():  # a line break
+            if codes[index] & SPACE:  # a line break
                 last = index
                 following = self._skip_spaces(index)
             else:
                 last = index + 1
-                while last < n and words[last] in CLOSING and self.attached(last):
+                while last < size and codes[last] & CLOSER and starts[last] == ends[last - 1]:
                     last += 1
                 after = last
-                while after < n and words[after].isspace() and "\n" not in words[after]:
+                while after < size and codes[after] & (SPACE | NEWLINE) == SPACE:
                     after += 1
-                if after < n and not (
-                    words[after][0].isupper()
-                    or words[after][0].isdigit()
-                    or words[after][0] in QUOTES
-                ):
+                if after < size and not codes[after] & OPENS_SENTENCE:
                     continue  # "U.S. forces", "... and then"
                 following = self._skip_spaces(last)
-            while last > first and words[last - 1].isspace():
+            while last > first and codes[last - 1] & SPACE:
                 last -= 1
             if last > first:
                 sentences.append((first, last))
             first = following
-        last = n
-        while last > first and words[last - 1].isspace():
+        last = size
+        while last > first and codes[last - 1] & SPACE:
             last -= 1
         if last > first:
             sentences.append((first, last))
 
     def _skip_spaces(self, index: int) -> int:
-        while index < len(self.words) and self.words[index].isspace():
+        codes, size = self.codes, self.size
+        while index < size and codes[index] & SPACE:
             index += 1
         return index
 
-    def sentence_index(self, index: int) -> int:
-        """The number of the sentence holding (or, for a space between sentences, before)
-        token ``index``."""
-        return max(bisect.bisect_right(self._firsts, index) - 1, 0)
-
     def sentence(self, index: int) -> tuple[int, int]:
         """The [first, last) tokens of the sentence holding token ``index``."""
-        return self.sentences[self.sentence_index(index)] if self.sentences else (0, 0)
-
-    def is_word(self, index: int) -> bool:
-        return self.words[index][:1].isalnum()
+        return self.sentences[self.sentence_of[index]] if self.sentences else (0, 0)
 
     def attached(self, index: int) -> bool:
         """Whether token ``index`` follows the previous one with no space between."""
@@ -294,18 +566,18 @@ class Page:
 
     def hyphen_joins(self, index: int) -> bool:
         """Whether token ``index`` is a hyphen inside a word ("Iran-backed", "wait-and-see")."""
-        return (
-            self.words[index] in ("-", "‑")
+        return bool(
+            self.codes[index] & HYPHEN
             and self.attached(index)
-            and index + 1 < len(self.words)
+            and index + 1 < self.size
             and self.attached(index + 1)
         )
 
     def has_words(self, first: int, last: int, count: int) -> bool:
         """Whether tokens [first, last) hold at least ``count`` words."""
-        words = self.words
+        codes = self.codes
         for index in range(first, last):
-            if words[index][:1].isalnum():
+            if codes[index] & WORD:
                 count -= 1
                 if count <= 0:
                     return True
@@ -315,11 +587,11 @@ class Page:
 def _trimmed(page: Page, first: int, last: int) -> tuple[int, int] | None:
     """Tokens [first, last) without edge spaces and trailing clause punctuation (a closing
     quotation mark stays), or None when fewer than MIN_CLAIM_WORDS words remain."""
-    words = page.words
-    while first < last and (words[first].isspace() or words[first] in (",", ":", ";", "—", "–")):
+    codes = page.codes
+    while first < last and codes[first] & (SPACE | TRIMMED_START):
         first += 1
     last = _before_stray_closer(page, first, last)
-    while last > first and (words[last - 1].isspace() or words[last - 1] in TRIM_END):
+    while last > first and codes[last - 1] & (SPACE | TRIMMED_END):
         last -= 1
     if last <= first or not page.has_words(first, last, MIN_CLAIM_WORDS):
         return None
@@ -328,10 +600,15 @@ def _trimmed(page: Page, first: int, last: int) -> tuple[int, int] | None:
 
 def _before_stray_closer(page: Page, first: int, last: int) -> int:
     """``last``, or the first closing quotation mark in [first, last) that closes nothing
-    opened there: a clause reported inside a quotation ends with the quotation."""
+    opened there: a clause reported inside a quotation ends with the quotation. (Only
+    quotation marks matter, so only they are visited.)"""
+    marks = page.marks
+    at = bisect.bisect_left(marks, first)
     open_marks: list[tuple[str, ...]] = []
-    for index in range(first, last):
-        word = page.words[index]
+    while at < len(marks) and marks[at] < last:
+        index = marks[at]
+        at += 1
+        word = page.word(index)
         if open_marks and word in open_marks[-1]:
             open_marks.pop()
         elif _opens_quotation(page, index):
@@ -351,16 +628,14 @@ def _claim(page: Page, label: str, first: int, last: int, rule: str) -> Suggesti
 # --- actor propagation ----------------------------------------------------------------------
 
 
-class _NameMatcher:
-    """Known names as a case-sensitive phrase matcher on one language's vocabulary."""
+class _NameTable:
+    """Known names as case-sensitive token sequences on one language's vocabulary, and the
+    word codes that mark their anchors."""
 
     def __init__(self, names: Sequence[KnownName], language: str | None):
-        from spacy.matcher import PhraseMatcher
-
         nlp = blank(language)
+        lexicon = _lexicon(language)
         pronouns = lexicons.words("pronouns")
-        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.targets: dict[int, tuple[str, str | None]] = {}
         groups: dict[tuple[str, str | None], set[str]] = {}
         for name in names:
             text = name.text.strip()
@@ -370,28 +645,14 @@ class _NameMatcher:
             variants.add(text)
             if text[0].islower():  # "the militia" also begins a sentence as "The militia"
                 variants.add(text[0].upper() + text[1:])
-        for number, (target, variants) in enumerate(sorted(groups.items(), key=str)):
-            key = f"dossier-name-{number}"
-            self.matcher.add(key, [nlp.make_doc(text) for text in sorted(variants)])
-            self.targets[nlp.vocab.strings[key]] = target
-
-    def __call__(self, page: Page) -> list[Suggestion]:
-        found = []
-        for key, first, last in self.matcher(page.doc):
-            label, entity_uuid = self.targets[key]
-            found.append(
-                Suggestion(
-                    label,
-                    page.starts[first],
-                    page.ends[last - 1],
-                    "actor.propagation",
-                    entity_uuid=entity_uuid,
-                )
-            )
-        return found
+        anchors = _Anchors(lexicon.common, lower=False)
+        for target, variants in sorted(groups.items(), key=str):
+            for text in sorted(variants):
+                anchors.add(_tokens(nlp, text), target)
+        self.codes = _Codes(lexicon, anchors)
 
 
-def propagate_actors(page: Page, matcher: _NameMatcher) -> list[Suggestion]:
+def propagate_actors(page: Page) -> list[Suggestion]:
     """Actor propagation: every known name wherever it occurs, as whole tokens.
 
     Names are matched case-sensitively token by token (the same tokenizer cut the names and
@@ -401,24 +662,37 @@ def propagate_actors(page: Page, matcher: _NameMatcher) -> list[Suggestion]:
     al-Muhandis" rather than "al-Muhandis"). Suggestions carry the name's label and, for
     entity names and aliases, the entity.
     """
-    return longest_first(matcher(page))
+    starts, ends = page.starts, page.ends
+    names = sorted(page.names, key=itemgetter(0, 1))
+    if all(names[k][0] >= names[k - 1][1] for k in range(1, len(names))):
+        return [  # no two overlap: all of them, in text order
+            Suggestion(label, starts[first], ends[last - 1], "actor.propagation", entity_uuid=uuid)
+            for first, last, (label, uuid) in names
+        ]
+    return longest_first(
+        [
+            Suggestion(label, starts[first], ends[last - 1], "actor.propagation", entity_uuid=uuid)
+            for first, last, (label, uuid) in page.names
+        ]
+    )
 
 
 # --- claims ---------------------------------------------------------------------------------
 
 
 def _opens_quotation(page: Page, index: int) -> bool:
-    word = page.words[index]
-    if word not in QUOTES:
+    code = page.codes[index]
+    if not code & OPENER:
         return False
-    if word in ('"', "‘"):  # straight and single marks also close quotations and elide letters
-        before = page.text[page.starts[index] - 1] if page.starts[index] else " "
-        after_index = index + 1
+    if code & AMBIGUOUS:  # straight and single marks also close quotations and elide letters
+        start = page.starts[index]
+        before = page.text[start - 1] if start else " "
+        after = index + 1
         return (
             (before.isspace() or before in "([{—–")
-            and after_index < len(page.words)
-            and page.attached(after_index)
-            and not page.words[after_index].isspace()
+            and after < page.size
+            and page.starts[after] == page.ends[index]
+            and not page.codes[after] & SPACE
         )
     return True
 
@@ -433,29 +707,25 @@ def quotations(page: Page, label: str) -> list[Suggestion]:
     MIN_QUOTE_WORDS words are scare quotes ("the “sinful” attacks") and are not suggested.
     Inner quotations (‘…’ inside “…”) are part of the outer one.
     """
-    words, starts, text = page.words, page.starts, page.text
-    marks = []  # the tokens that are quotation marks, found by a regular expression
-    for match in _QUOTE_MARKS.finditer(text):
-        index = bisect.bisect_right(starts, match.start()) - 1
-        if index >= 0 and starts[index] == match.start() and words[index] == match.group():
-            marks.append(index)
+    starts, codes, text = page.starts, page.codes, page.text
+    marks = page.marks
     found = []
     position = 0
     for at, index in enumerate(marks):
         if index < position or not _opens_quotation(page, index):
             continue
-        closers = QUOTES[words[index]]
+        closers = QUOTES[page.word(index)]
         paragraph_end = _paragraph_end(text, starts[index])
         last = None
         for other in marks[at + 1 :]:
             if starts[other] >= paragraph_end:
                 break
-            if words[other] in closers:
+            if page.word(other) in closers:
                 last = position = other + 1
                 break
         if last is None:  # open to the end of the paragraph
             last = position = bisect.bisect_left(starts, paragraph_end)
-            while last > index + 1 and words[last - 1].isspace():
+            while last > index + 1 and codes[last - 1] & SPACE:
                 last -= 1
         if page.has_words(index + 1, last, MIN_QUOTE_WORDS):
             found.append(Suggestion(label, starts[index], page.ends[last - 1], "claim.quotation"))
@@ -468,21 +738,16 @@ def _paragraph_end(text: str, offset: int) -> int:
     return found.start() if found else len(text)
 
 
-def _skip_time(page: Page, index: int, limit: int, lexicon: _Lexicon) -> int:
+def _skip_time(page: Page, index: int, limit: int) -> int:
     """The first token from ``index`` that is not part of a time expression ("on Thursday",
     "Friday", "last week")."""
+    codes = page.codes
     start = index
     while index < limit and index - start < 5:
-        word = page.words[index]
-        if word in lexicon.time_words or page.lower[index] in lexicon.time_words or word.isdigit():
+        code = codes[index]
+        if code & (K_TIME | L_TIME | DIGITS | SPACE):
             index += 1
-        elif (
-            page.lower[index] == "on"
-            and index + 1 < limit
-            and (page.words[index + 1] in lexicon.time_words or page.words[index + 1].isdigit())
-        ):
-            index += 1
-        elif word.isspace():
+        elif code & L_ON and index + 1 < limit and codes[index + 1] & (K_TIME | DIGITS):
             index += 1
         else:
             break
@@ -492,11 +757,12 @@ def _skip_time(page: Page, index: int, limit: int, lexicon: _Lexicon) -> int:
 def _that_after(page: Page, index: int, limit: int) -> int | None:
     """The token after the first "that" within THAT_WINDOW tokens from ``index``, unless
     clause punctuation comes first."""
+    codes = page.codes
     for cursor in range(index, min(limit, index + THAT_WINDOW)):
-        word = page.words[cursor]
-        if word in CLAUSE_PUNCTUATION or word in TERMINALS:
+        code = codes[cursor]
+        if code & (CLAUSE | TERMINAL):
             return None
-        if page.lower[cursor] == "that":
+        if code & L_THAT:
             return cursor + 1
     return None
 
@@ -504,37 +770,32 @@ def _that_after(page: Page, index: int, limit: int) -> int | None:
 def _closing_quote_before(page: Page, verb: int, first: int) -> bool:
     """Whether a closing quotation mark stands before the reporting verb, with only the
     speaker between ("“…,” the militia threatened"; "“…,” said Knights")."""
+    codes = page.codes
     for cursor in range(verb - 1, max(first, verb - SUBJECT_WINDOW) - 1, -1):
-        word = page.words[cursor]
-        if word in ("”", "»") or (word == '"' and not _opens_quotation(page, cursor)):
+        code = codes[cursor]
+        if code & CLOSING_MARK or (code & STRAIGHT and not _opens_quotation(page, cursor)):
             return True
-        if word in TERMINALS or word in (";", ":"):
+        if code & (TERMINAL | STOP_BACK):
             return False
     return False
 
 
-def _forward_claim(page: Page, verb: int, lexicon: _Lexicon, label: str) -> Suggestion | None:
-    first, last = page.sentence(verb)
-    start = _skip_time(page, verb + 1, last, lexicon)
+def _forward_claim(page: Page, verb: int, first: int, last: int, label: str) -> Suggestion | None:
+    codes = page.codes
+    start = _skip_time(page, verb + 1, last)
     if start >= last:
         return None
-    word = page.words[start]
-    if word == ":":
+    code = codes[start]
+    if code & COLON:
         if start + 1 < last and _opens_quotation(page, start + 1):
             return None  # the quotation rule has it
         return _claim(page, label, start + 1, last, "claim.reported")
-    if word in QUOTES:
+    if code & OPENER:
         return None
-    if page.lower[start] == "that":
+    if code & L_THAT:
         return _claim(page, label, start + 1, last, "claim.reported")
-    bare = page.words[verb] in lexicon.bare
-    opens_clause = (
-        page.is_word(start)
-        and page.lower[start] not in lexicon.prepositions
-        and page.lower[start]
-        not in lexicon.function_words - {"there", "it", "he", "she", "they", "we", "i", "you"}
-    )
-    if bare and opens_clause:
+    opens_clause = code & WORD and not code & (L_PREP | L_NO_CLAUSE)
+    if codes[verb] & BARE and opens_clause:
         return _claim(page, label, start, last, "claim.reported")
     after_that = _that_after(page, start, last)
     if after_that is not None:
@@ -542,36 +803,44 @@ def _forward_claim(page: Page, verb: int, lexicon: _Lexicon, label: str) -> Sugg
     return None
 
 
-def _postposed_claim(page: Page, verb: int, label: str) -> Suggestion | None:
+def _postposed_claim(page: Page, verb: int, first: int, last: int, label: str) -> Suggestion | None:
     """ "CLAIM, the spokesman said (on Thursday)." and "A, officials said, B." (whole sentence)."""
-    first, last = page.sentence(verb)
-    words = page.words
+    codes = page.codes
     comma = None
     for cursor in range(verb - 1, max(first, verb - SUBJECT_WINDOW) - 1, -1):
-        if words[cursor] == ",":
+        code = codes[cursor]
+        if code & COMMA:
             comma = cursor
             break
-        if words[cursor] in CLAUSE_PUNCTUATION or words[cursor] in TERMINALS:
+        if code & (CLAUSE | TERMINAL):
             return None
     if comma is None or comma == verb - 1 or comma <= first:
         return None
-    if any(page.lower[index] in ("that", "which", "who") for index in range(comma, verb)):
-        return None  # a relative clause, not a speaker: "…, a claim that could not be confirmed"
-    if words[comma - 1] in CLOSING or (comma + 1 < last and words[comma + 1] in CLOSING):
+    for index in range(comma, verb):
+        if codes[index] & L_RELATIVE:  # a relative clause, not a speaker:
+            return None  # "…, a claim that could not be confirmed"
+    if codes[comma - 1] & CLOSER or (comma + 1 < last and codes[comma + 1] & CLOSER):
         return None  # "“…,” he said": the quotation rule has it
-    tail = [index for index in range(verb + 1, last) if not words[index].isspace()]
-    if tail and words[tail[0]] == "," and page.has_words(tail[0], last, MIN_CLAIM_WORDS):
-        return _claim(page, label, first, last, "claim.reported")  # "A, he said, B."
-    if len([index for index in tail if words[index] not in TRIM_END]) > TAIL_WINDOW:
-        return None
-    if any(page.lower[index] == "that" for index in tail):
-        return None
+    tail = False  # whether a token besides spaces follows the verb
+    words = 0  # those besides trailing punctuation
+    for index in range(verb + 1, last):
+        code = codes[index]
+        if code & SPACE:
+            continue
+        if not tail:
+            tail = True
+            if code & COMMA and page.has_words(index, last, MIN_CLAIM_WORDS):
+                return _claim(page, label, first, last, "claim.reported")  # "A, he said, B."
+        if code & L_THAT:
+            return None  # (at most TAIL_WINDOW words or not, a "that" there means none)
+        if not code & TRIMMED_END:
+            words += 1
+            if words > TAIL_WINDOW:
+                return None
     return _claim(page, label, first, comma, "claim.reported")
 
 
-def reported_speech(
-    page: Page, verbs: Iterable[int], lexicon: _Lexicon, label: str
-) -> list[Suggestion]:
+def reported_speech(page: Page, verbs: Iterable[int], label: str) -> list[Suggestion]:
     """Claims reported by a verb from ``reporting_verbs.txt`` (said, told, warned, confirmed,
     denied…), within the verb's sentence:
 
@@ -592,13 +861,18 @@ def reported_speech(
     dropped.
     """
     found = []
+    codes, sentences, sentence_of = page.codes, page.sentences, page.sentence_of
     for verb in verbs:
-        first, _ = page.sentence(verb)
+        first, last = sentences[sentence_of[verb]]
         if _closing_quote_before(page, verb, first):
             continue
-        if any(page.lower[index] in PASSIVE for index in range(max(first, verb - 2), verb)):
+        if (verb - 1 >= first and codes[verb - 1] & L_PASSIVE) or (
+            verb - 2 >= first and codes[verb - 2] & L_PASSIVE
+        ):
             continue  # "a claim that could not be independently confirmed"
-        claim = _forward_claim(page, verb, lexicon, label) or _postposed_claim(page, verb, label)
+        claim = _forward_claim(page, verb, first, last, label) or _postposed_claim(
+            page, verb, first, last, label
+        )
         if claim is not None:
             found.append(claim)
     return found
@@ -615,14 +889,14 @@ def attributed_claims(
       the words before the phrase.
     """
     found = []
-    words = page.words
+    codes = page.codes
     for start, end in phrases:
         first, last = page.sentence(start)
         if start == first:
-            comma = next((i for i in range(end, last) if words[i] == ","), None)
+            comma = next((i for i in range(end, last) if codes[i] & COMMA), None)
             claim = _claim(page, label, comma + 1, last, "claim.according") if comma else None
-        elif words[start - 1] == ",":
-            comma = next((i for i in range(end, last) if words[i] == ","), None)
+        elif codes[start - 1] & COMMA:
+            comma = next((i for i in range(end, last) if codes[i] & COMMA), None)
             if comma is not None and page.has_words(comma, last, MIN_CLAIM_WORDS):
                 claim = _claim(page, label, first, last, "claim.according")
             else:
@@ -637,141 +911,77 @@ def attributed_claims(
 # --- events ---------------------------------------------------------------------------------
 
 
-def _left_edge(page: Page, trigger: int, first: int, lexicon: _Lexicon) -> int:
-    """The first token of the words before a trigger noun that belong to its phrase."""
-    words, lower, key = page.words, page.lower, page.key
-    edge = trigger
-    taken = 0
-    cursor = trigger - 1
-    while cursor >= first and taken < EVENT_LEFT:
-        word = words[cursor]
-        if page.hyphen_joins(cursor) or (word in POSSESSIVES and page.attached(cursor)):
-            edge = cursor - 1  # the word before a hyphen or a possessive comes with it
-            cursor -= 2
-            taken += 1
-            continue
-        if word.isspace() or not page.is_word(cursor):
-            break
-        if key[cursor] in lexicon.determiners:
-            return cursor
-        if key[cursor] in lexicon.stop_left:
-            if lower[cursor] in MODALS and edge < trigger and words[edge].islower():
-                edge = _next_word(page, edge)  # "will resume attacks": "resume" is a verb
-            break
-        low = lower[cursor]
-        if (low.endswith("ed") or low.endswith("ing")) and low not in lexicon.modifiers:
-            break
-        edge = cursor
-        taken += 1
-        cursor -= 1
-    return edge
-
-
 def _next_word(page: Page, index: int) -> int:
     """The first token after the word (hyphenated compound included) at ``index``."""
     index += 1
     while (
-        index < len(page.words)
+        index < page.size
         and page.attached(index)
         and (
             page.hyphen_joins(index)
             or page.hyphen_joins(index - 1)
-            or page.words[index] in POSSESSIVES
+            or page.codes[index] & POSSESSIVE
         )
     ):
         index += 1
     return index
 
 
-def _noun_phrase_end(page: Page, index: int, last: int, lexicon: _Lexicon) -> int:
+def _noun_phrase_end(page: Page, index: int, last: int) -> int:
     """The token after the noun phrase that starts at ``index`` (``index`` when none does)."""
-    words, key = page.words, page.key
+    codes, starts, ends, size = page.codes, page.starts, page.ends, page.size
     cursor = index
     while cursor < last:
-        word, low = words[cursor], key[cursor]
-        if page.hyphen_joins(cursor) or (word in POSSESSIVES and page.attached(cursor)):
-            cursor += 1
-            continue
-        if cursor > index and page.attached(cursor) and page.hyphen_joins(cursor - 1):
-            cursor += 1  # the word after a hyphen belongs to the compound
-            continue
-        if not page.is_word(cursor):
+        code = codes[cursor]
+        if code & (HYPHEN | POSSESSIVE) or (cursor > index and codes[cursor - 1] & HYPHEN):
+            attached = cursor > 0 and starts[cursor] == ends[cursor - 1]
+            if attached and (
+                code & POSSESSIVE
+                or (code & HYPHEN and cursor + 1 < size and starts[cursor + 1] == ends[cursor])
+            ):
+                cursor += 1
+                continue
+            if (
+                cursor > index
+                and attached
+                and codes[cursor - 1] & HYPHEN
+                and cursor - 1 > 0
+                and starts[cursor - 1] == ends[cursor - 2]
+            ):
+                cursor += 1  # the word after a hyphen belongs to the compound
+                continue
+        if not code & WORD:
             break
-        if low == "and":
+        if code & K_AND:
             following = cursor + 1
-            if following < last and (words[following][:1].isupper() or words[following].isdigit()):
+            if following < last and codes[following] & (UPPER | DIGITS):
                 cursor += 2
                 continue
             break
-        if low in lexicon.stop_right or low in lexicon.prepositions:
+        if code & K_STOP_PHRASE:
             break
-        if (
-            (low.endswith("ed") or low.endswith("ing"))
-            and low not in lexicon.modifiers
-            and not words[cursor][:1].isupper()
-            and not _noun_in_phrase(page, cursor, index, last, lexicon)
-        ):
+        if code & K_VERBISH and not code & UPPER and not _noun_in_phrase(page, cursor, index, last):
             break
         cursor += 1
     return cursor
 
 
-def _noun_in_phrase(page: Page, cursor: int, index: int, last: int, lexicon: _Lexicon) -> bool:
+def _noun_in_phrase(page: Page, cursor: int, index: int, last: int) -> bool:
     """Whether an -ed/-ing word inside a noun phrase is a noun or an adjective ("a building",
     "international shipping in") rather than a verb ("groups threatening the US")."""
-    if cursor > index and page.lower[cursor - 1] in lexicon.determiners:
+    codes = page.codes
+    if cursor > index and codes[cursor - 1] & L_DET:
         return True
     following = cursor + 1
     return cursor > index and (
         following >= last
-        or not page.is_word(following)
-        or page.key[following] in lexicon.prepositions
-        or page.key[following] in lexicon.function_words
+        or not codes[following] & WORD
+        or bool(codes[following] & (K_PREP | K_FUNCTION))
     )
 
 
-def _right_edge(page: Page, after: int, last: int, lexicon: _Lexicon, with_object: bool) -> int:
-    """The token after the short phrase following a trigger: an object (for verbs), then
-    prepositional phrases with event prepositions and time expressions."""
-    words, key = page.words, page.key
-    limit = min(last, after + EVENT_RIGHT)
-    edge = after
-    cursor = after
-    if with_object:
-        cursor = _noun_phrase_end(page, cursor, limit, lexicon)
-        edge = cursor
-    while cursor < limit:
-        low = key[cursor]
-        if words[cursor].isspace():
-            break
-        if low in lexicon.time_words or words[cursor] in lexicon.time_words:
-            cursor += 1
-            while cursor < limit and (
-                words[cursor] in lexicon.time_words
-                or key[cursor] in lexicon.time_words
-                or words[cursor].isdigit()
-            ):
-                cursor += 1
-            edge = cursor
-            continue
-        if low in lexicon.event_prepositions:
-            if cursor + 1 < limit and (low, key[cursor + 1]) in IDIOMS:
-                break
-            end = _noun_phrase_end(page, cursor + 1, limit, lexicon)
-            if end == cursor + 1 or page.lower[end - 1].endswith("ly"):
-                break  # nothing, or an adverb: "in relatively restrained terms"
-            cursor = edge = end
-            continue
-        break
-    return edge
-
-
 def event_phrases(
-    page: Page,
-    nouns: Iterable[tuple[int, int]],
-    verbs: Iterable[int],
-    lexicon: _Lexicon,
-    label: str,
+    page: Page, nouns: Iterable[tuple[int, int]], verbs: Iterable[int], label: str
 ) -> list[Suggestion]:
     """Events around a trigger word from ``event_nouns.txt`` or ``event_verbs.txt``:
 
@@ -794,27 +1004,103 @@ def event_phrases(
 
     An event phrase lying wholly inside another is dropped (the outer one is suggested).
     """
-    found = []
-    for start, end in nouns:
-        first, last = page.sentence(start)
-        if start > first and page.words[start][:1].isupper():
-            continue  # part of a name: "Special Operations Commander"
-        left = _left_edge(page, start, first, lexicon)
-        right = _right_edge(page, end, last, lexicon, with_object=False)
-        found.append(Suggestion(label, page.starts[left], page.ends[right - 1], "event.trigger"))
+    return [
+        Suggestion(label, start, end, "event.trigger")
+        for start, end, _ in _event_spans(page, nouns, verbs)
+    ]
+
+
+def _event_spans(
+    page: Page, nouns: Iterable[tuple[int, int]], verbs: Iterable[int]
+) -> list[tuple[int, int, int]]:
+    """The event phrases of :func:`event_phrases` as (start, end, first token), in text
+    order, those wholly inside another dropped (as :func:`drop_nested` would)."""
+    codes, starts, ends, size = page.codes, page.starts, page.ends, page.size
+    sentences, sentence_of = page.sentences, page.sentence_of
+    orths, idioms = page.orths, page.idioms
+    found = []  # (start, -end, first token): sorted, the outer of two nested spans first
+    triggers = [(start, end, False) for start, end in nouns]
     noun_starts = {start for start, _ in nouns}
     for verb in verbs:
-        first, last = page.sentence(verb)
-        if verb > first and page.lower[verb - 1] in lexicon.determiners:
+        first = sentences[sentence_of[verb]][0]
+        if verb > first and codes[verb - 1] & L_DET:
             continue
         if verb + 1 in noun_starts:
             continue  # an adjective: "targeted assassination"
-        left = verb
-        while left - 1 >= first and page.lower[left - 1] in AUXILIARIES:
-            left -= 1
-        right = _right_edge(page, verb + 1, last, lexicon, with_object=True)
-        found.append(Suggestion(label, page.starts[left], page.ends[right - 1], "event.trigger"))
-    return drop_nested(found)
+        triggers.append((verb, verb + 1, True))
+    for trigger, after, verb in triggers:
+        first, last = sentences[sentence_of[trigger]]
+        edge = trigger
+        if verb:  # the auxiliaries before a verb: "was killed"
+            while edge - 1 >= first and codes[edge - 1] & L_AUXILIARY:
+                edge -= 1
+        elif trigger > first and codes[trigger] & UPPER:
+            continue  # part of a name: "Special Operations Commander"
+        else:  # the words before a noun that belong to its phrase, up to a determiner
+            taken = 0
+            cursor = trigger - 1
+            while cursor >= first and taken < EVENT_LEFT:
+                code = codes[cursor]
+                if (
+                    code & (HYPHEN | POSSESSIVE)
+                    and cursor > 0
+                    and starts[cursor] == ends[cursor - 1]
+                    and (
+                        code & POSSESSIVE
+                        or (cursor + 1 < size and starts[cursor + 1] == ends[cursor])
+                    )
+                ):
+                    edge = cursor - 1  # the word before a hyphen or a possessive comes with it
+                    cursor -= 2
+                    taken += 1
+                    continue
+                if not code & WORD:
+                    break
+                if code & K_DET:
+                    edge = cursor
+                    break
+                if code & K_STOP_LEFT:
+                    if code & L_MODAL and edge < trigger and codes[edge] & LOWERCASE:
+                        edge = _next_word(page, edge)  # "will resume attacks": "resume" is a verb
+                    break
+                if code & L_VERBISH:
+                    break
+                edge = cursor
+                taken += 1
+                cursor -= 1
+        # On the right: the object of a verb, then time expressions and prepositional
+        # phrases with event prepositions.
+        limit = min(last, after + EVENT_RIGHT)
+        right = cursor = _noun_phrase_end(page, after, limit) if verb else after
+        while cursor < limit:
+            code = codes[cursor]
+            if code & SPACE:
+                break
+            if code & K_TIME:
+                cursor += 1
+                while cursor < limit and codes[cursor] & (K_TIME | DIGITS):
+                    cursor += 1
+                right = cursor
+                continue
+            if code & K_EVENT_PREP:
+                if cursor + 1 < limit and (orths[cursor], orths[cursor + 1]) in idioms:
+                    break
+                end = _noun_phrase_end(page, cursor + 1, limit)
+                if end == cursor + 1 or codes[end - 1] & L_ADVERB:
+                    break  # nothing, or an adverb: "in relatively restrained terms"
+                cursor = right = end
+                continue
+            break
+        found.append((starts[edge], -ends[right - 1], edge))
+    found.sort()
+    kept = []
+    reach = -1
+    for start, end, edge in found:
+        if reach >= -end:
+            continue
+        kept.append((start, -end, edge))
+        reach = max(reach, -end)
+    return kept
 
 
 def attach_dates(
@@ -822,6 +1108,7 @@ def attach_dates(
     events: list[Suggestion],
     mentions: Iterable[dates.DateMention],
     reporting: Sequence[int] = (),
+    sentences: Sequence[int] | None = None,
 ) -> list[Suggestion]:
     """Events with ``attributes["date"]`` set from the date expressions of the document.
 
@@ -831,26 +1118,23 @@ def attach_dates(
     on February 3"; but not "strikes …, the spokesman said on Thursday": Thursday dates the
     saying), and never when a reporting verb stands just before the date ("announced
     Friday that they will resume attacks"). Unresolved expressions (no publication date)
-    attach nothing.
+    attach nothing. ``sentences``, when known, are the numbers of the events' sentences.
     """
     if not events:
         return []
     events = list(events)
+    mentions = [mention for mention in mentions if mention.value is not None]
+    if not mentions:
+        return events
     starts = page.starts
     said_at = {starts[verb] for verb in reporting}
     said_starts = sorted(said_at)
-    order = sorted(range(len(events)), key=lambda i: events[i].start)
-    event_starts = [events[i].start for i in order]
-    by_sentence: dict[int, list[int]] = {}
-    for index, event in enumerate(events):
-        by_sentence.setdefault(page.sentence_index(_token_at(starts, event.start)), []).append(
-            index
-        )
+    event_starts = [event.start for event in events]
+    order = sorted(range(len(events)), key=event_starts.__getitem__)
+    event_starts = [event_starts[i] for i in order]
     dated: dict[int, str] = {}
     loose = []
     for mention in mentions:
-        if mention.value is None:
-            continue
         inside = False
         # Events holding the mention start before it; they are few and short, so look back
         # over the nearest few only.
@@ -860,10 +1144,16 @@ def attach_dates(
             if events[index].end >= mention.end:
                 dated.setdefault(index, mention.value)
                 inside = True
-        if not inside and not _said_just_before(page, mention.start, said_at):
+        if not inside and not (said_at and _said_just_before(page, mention.start, said_at)):
             loose.append(mention)
+    if loose:
+        if sentences is None:
+            sentences = [page.sentence_of[_token_at(starts, e.start)] for e in events]
+        by_sentence: dict[int, list[int]] = {}
+        for index, sentence in enumerate(sentences):
+            by_sentence.setdefault(sentence, []).append(index)
     for mention in loose:
-        sentence = page.sentence_index(_token_at(starts, mention.start))
+        sentence = page.sentence_of[_token_at(starts, mention.start)] if page.size else 0
         candidates = []
         for index in by_sentence.get(sentence, ()):
             event = events[index]
@@ -899,8 +1189,12 @@ def attach_dates(
 def _said_just_before(page: Page, offset: int, said_at: set[int]) -> bool:
     """Whether a reporting verb stands at most two words before ``offset`` ("announced
     Friday", "said on Thursday"): that date is the saying's, not an event's."""
-    token = _token_at(page.starts, offset)
-    return any(page.starts[index] in said_at for index in range(max(token - 3, 0), token))
+    starts = page.starts
+    token = _token_at(starts, offset)
+    for index in range(max(token - 3, 0), token):
+        if starts[index] in said_at:
+            return True
+    return False
 
 
 def _token_at(starts: list[int], offset: int) -> int:
@@ -936,16 +1230,17 @@ class RuleSuggester:
             raise ValueError(
                 f"unknown rule(s) {', '.join(sorted(unknown))} (one of {', '.join(RULES)})"
             )
-        self._matchers: dict[str, _NameMatcher] = {}
+        self._tables: dict[str, _NameTable] = {}
         self._lock = threading.Lock()
 
-    def _names(self, language: str | None) -> _NameMatcher:
+    def _names(self, language: str | None) -> _NameTable:
         code = blank(language).lang
         with self._lock:
-            matcher = self._matchers.get(code)
-            if matcher is None:
-                matcher = self._matchers[code] = _NameMatcher(self.names, language)
-            return matcher
+            table = self._tables.get(code)
+            if table is None:
+                names = self.names if "actors" in self.rules else []
+                table = self._tables[code] = _NameTable(names, language)
+            return table
 
     def find(
         self, text: str, *, published: str | None = None, language: str | None = None
@@ -967,36 +1262,30 @@ class RuleSuggester:
         return found
 
     def _find(self, text: str, published: str | None, language: str | None) -> list[Suggestion]:
-        lexicon = _lexicon(language)
-        doc = lexicon.nlp.tokenizer(text)
-        page = Page(doc, text)
-        keys = lexicon.keys
-        nouns: list[tuple[int, int]] = []
-        phrases: list[tuple[int, int]] = []
-        for key, start, end in lexicon.by_lower(doc):
-            (nouns if keys[key] == "EVENT_NOUN" else phrases).append((start, end))
-        reporting: list[int] = []
-        event_verbs: list[int] = []
-        for key, start, _end in lexicon.by_orth(doc):
-            (reporting if keys[key] == "REPORTING" else event_verbs).append(start)
-        nouns = _longest_hits(nouns)
-
+        codes = self._names(language).codes
+        lexicon = codes.lexicon
+        page = Page(lexicon.nlp.tokenizer(text), text, codes)
         found: list[Suggestion] = []
         if "actors" in self.rules and self.names:
-            found.extend(propagate_actors(page, self._names(language)))
+            found.extend(propagate_actors(page))
         if "claims" in self.rules:
             label = self.labels.claim
             claims = quotations(page, label)
-            claims += reported_speech(page, reporting, lexicon, label)
-            claims += attributed_claims(page, phrases, label)
+            claims += reported_speech(page, page.reporting, label)
+            claims += attributed_claims(page, page.phrases, label)
             found.extend(drop_nested(claims))
         if "events" in self.rules:
-            events = event_phrases(page, nouns, event_verbs, lexicon, self.labels.event)
-            if "dates" in self.rules:
-                mentions = dates.find_dates(text, published, _event_sentences(page, events))
-                events = attach_dates(page, events, mentions, reporting)
+            spans = _event_spans(page, _longest_hits(page.nouns), page.event_verbs)
+            label = self.labels.event
+            events = [Suggestion(label, start, end, "event.trigger") for start, end, _ in spans]
+            if "dates" in self.rules and events:
+                sentences = [page.sentence_of[first] for _, _, first in spans]
+                windows = _event_sentences(page, sentences)
+                if windows:
+                    mentions = dates.find_dates(text, published, windows)
+                    events = attach_dates(page, events, mentions, page.reporting, sentences)
             found.extend(events)
-        found.sort(key=lambda s: (s.start, s.end, s.label))
+        found.sort(key=_TEXT_ORDER)
         return found
 
     def analyse(self, document: DocumentRecord) -> Analysis:
@@ -1006,14 +1295,26 @@ class RuleSuggester:
         )
 
 
-def _event_sentences(page: Page, events: Sequence[Suggestion]) -> list[tuple[int, int]]:
-    """The character ranges of the sentences that hold an event, in order, each once: a
-    date elsewhere dates nothing, so only these are searched."""
-    sentences = sorted({page.sentence_index(_token_at(page.starts, e.start)) for e in events})
+_TEXT_ORDER = attrgetter("start", "end", "label")
+
+
+def _event_sentences(page: Page, sentences: Iterable[int]) -> list[tuple[int, int, int]]:
+    """The character ranges of the ``sentences`` (numbers) that hold a date hint, in order,
+    each once, with their date hints: a date elsewhere dates nothing, so only these are
+    searched (see :func:`dates.find_dates`)."""
+    dated, codes = page.dated, page.codes
+    if not dated:
+        return []
     ranges = []
-    for number in sentences:
+    for number in sorted(set(sentences)):
         first, last = page.sentences[number]
-        ranges.append((page.starts[first], page.ends[last - 1]))
+        hint = bisect.bisect_left(dated, first)
+        hints = 0
+        while hint < len(dated) and dated[hint] < last:
+            hints |= codes[dated[hint]]
+            hint += 1
+        if hints:
+            ranges.append((page.starts[first], page.ends[last - 1], (hints & DATE) >> _DATE_SHIFT))
     return ranges
 
 

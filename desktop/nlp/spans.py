@@ -7,7 +7,6 @@ the analyst's own spans and writes them as spans with status ``suggested``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,8 +16,6 @@ from db.records import DocumentRecord
 # Characters of a long text handled at a time. spaCy holds Python's lock for a whole call,
 # so a 1 MB article in one call would freeze the window; and a span model's candidates grow
 # with the text. No suggester looks across a line break, so pieces end at one.
-PIECE = 20_000
-_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -101,25 +98,3 @@ def longest_first(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
         taken.append(suggestion)
     taken.sort(key=lambda s: (s.start, s.end))
     return taken
-
-
-def text_pieces(text: str, size: int = PIECE) -> list[tuple[int, int]]:
-    """[start, end) ranges that cover ``text`` in order, each ending just after a line break
-    at most ``size`` characters on (or, when there is none, at the first one after; or at
-    the end of the text)."""
-    pieces = []
-    start = 0
-    while start < len(text):
-        end = start + size
-        if end >= len(text):
-            end = len(text)
-        else:
-            back = max(text.rfind(mark, start, end) for mark in "\n\r\u2028\u2029")
-            if back > start:
-                end = back + 1
-            else:
-                after = _LINE_BREAK.search(text, end)
-                end = after.end() if after else len(text)
-        pieces.append((start, end))
-        start = end
-    return pieces

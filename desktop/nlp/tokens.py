@@ -7,6 +7,7 @@ spaCy has loaded. Token offsets are Python code points, like every offset in Dos
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
 DEFAULT_LANGUAGE = "en"
+PIECE = 20_000  # characters per call into spaCy: it holds Python's lock for a whole call
+_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 ZWJ = "\u200d"
 _pipelines: dict[str, Language] = {}
 _lock = threading.Lock()
@@ -62,21 +65,26 @@ def extends_cluster(char: str) -> bool:
     )
 
 
-def pieces(text: str, size: int = 20_000) -> list[tuple[int, str]]:
-    """``text`` as (offset, piece) cut just after a line break every ``size`` characters or
-    so; no token spans a line break, so tokenizing the pieces gives the tokens of the whole."""
-    result = []
+def text_pieces(text: str, size: int = PIECE) -> list[tuple[int, int]]:
+    """[start, end) ranges that cover ``text`` in order, each ending just after a line break
+    at most ``size`` characters on (or, when there is none, at the first one after; or at
+    the end of the text)."""
+    ranges = []
     start = 0
     while start < len(text):
         end = start + size
         if end >= len(text):
             end = len(text)
         else:
-            cut = text.find("\n", end)
-            end = len(text) if cut < 0 else cut + 1
-        result.append((start, text[start:end]))
+            back = max(text.rfind(mark, start, end) for mark in "\n\r\u2028\u2029")
+            if back > start:
+                end = back + 1
+            else:
+                after = _LINE_BREAK.search(text, end)
+                end = after.end() if after else len(text)
+        ranges.append((start, end))
         start = end
-    return result
+    return ranges
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +105,8 @@ class TokenIndex:
         Python's lock for a whole call, and short calls let the window keep drawing."""
         starts: list[int] = []
         ends: list[int] = []
-        for offset, piece in pieces(text):
-            for token in tokenize(piece, language):
+        for offset, end in text_pieces(text):
+            for token in tokenize(text[offset:end], language):
                 if token.is_space:
                     continue
                 start = offset + token.idx

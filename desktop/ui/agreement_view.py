@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -54,6 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.review.agreement import AgreementReport, Figures, measure_agreement
+from desktop.ui import checklist
 from desktop.ui.session import Session
 from desktop.ui.workers import Job
 
@@ -414,15 +414,7 @@ class AgreementDialog(QDialog):
             ]
             if len(annotators) < 2:
                 annotators = [a.name for a in records if not a.is_gold]
-        self.annotators.blockSignals(True)
-        self.annotators.clear()
-        for name in names:
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            wanted = Qt.CheckState.Checked if name in annotators else Qt.CheckState.Unchecked
-            item.setCheckState(wanted)
-            self.annotators.addItem(item)
-        self.annotators.blockSignals(False)
+        checklist.fill(self.annotators, [(name, name, name in annotators) for name in names])
         self.documents.clear()
         self.documents.addItem(f"All documents ({store.document_count()})", None)
         document = self.session.document
@@ -431,11 +423,7 @@ class AgreementDialog(QDialog):
         self._on_annotators_changed()
 
     def checked(self) -> list[str]:
-        return [
-            self.annotators.item(row).text()
-            for row in range(self.annotators.count())
-            if self.annotators.item(row).checkState() == Qt.CheckState.Checked
-        ]
+        return checklist.ticked(self.annotators)
 
     def start(self, annotators: list[str], document_ids: list[int] | None = None) -> Job:
         """Measure in the background; :attr:`measured` says when the figures are shown."""

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from db.records import AnnotatorRecord, ExportFilter, LabelRecord
 from desktop.formats import FORMATS, ExportOptions, export_formats
+from desktop.ui import checklist
 from desktop.ui.span_panel import swatch
 
 STATUSES = ("accepted", "suggested", "rejected")
@@ -35,22 +35,9 @@ STATUSES = ("accepted", "suggested", "rejected")
 
 def _checklist(parent: QWidget, items: list[tuple[str, object, bool]]) -> QListWidget:
     widget = QListWidget(parent)
-    for text, data, checked in items:
-        item = QListWidgetItem(text)
-        item.setData(Qt.ItemDataRole.UserRole, data)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        widget.addItem(item)
+    checklist.fill(widget, items)
     widget.setMaximumHeight(110)
     return widget
-
-
-def _checked(widget: QListWidget) -> list:
-    return [
-        widget.item(row).data(Qt.ItemDataRole.UserRole)
-        for row in range(widget.count())
-        if widget.item(row).checkState() == Qt.CheckState.Checked
-    ]
 
 
 class ExportDialog(QDialog):
@@ -144,14 +131,16 @@ class ExportDialog(QDialog):
         return Path(self.output.text()).expanduser()
 
     def options(self) -> ExportOptions:
-        labels = _checked(self.labels)
+        labels = checklist.ticked(self.labels)
         every_label = len(labels) == self.labels.count()
         return ExportOptions(
             filter=ExportFilter(
-                annotators=() if self.gold.isChecked() else tuple(_checked(self.annotators)),
+                annotators=()
+                if self.gold.isChecked()
+                else tuple(checklist.ticked(self.annotators)),
                 gold=self.gold.isChecked(),
                 labels=() if every_label else tuple(labels),
-                statuses=tuple(_checked(self.statuses)),
+                statuses=tuple(checklist.ticked(self.statuses)),
             ),
             split=self.split.value() or None,
             seed=self.seed.value(),
@@ -180,9 +169,13 @@ class ExportDialog(QDialog):
             status = item.data(Qt.ItemDataRole.UserRole)
             allowed = status in info.statuses
             flags = item.flags()
-            item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled if allowed else flags & ~Qt.ItemFlag.ItemIsEnabled)
+            item.setFlags(
+                flags | Qt.ItemFlag.ItemIsEnabled if allowed else flags & ~Qt.ItemFlag.ItemIsEnabled
+            )
             item.setCheckState(
-                Qt.CheckState.Checked if allowed and (lossless or status == "accepted") else Qt.CheckState.Unchecked
+                Qt.CheckState.Checked
+                if allowed and (lossless or status == "accepted")
+                else Qt.CheckState.Unchecked
             )
         self.status_note.setText(
             "Dossier's own JSONL keeps every status. Dataset formats export accepted spans "
@@ -208,7 +201,7 @@ class ExportDialog(QDialog):
         if not self.output.text().strip():
             self.output.setFocus()
             return
-        if not _checked(self.statuses):
+        if not checklist.ticked(self.statuses):
             self.status_note.setText("Tick at least one status.")
             return
         self.accept()

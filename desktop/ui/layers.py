@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QMenu,
     QToolBar,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from db.records import AnnotatorRecord
 from db.tables import GOLD
+from desktop.ui import checklist
 from desktop.ui.document_view import BAR, layer_pen_style
 from desktop.ui.session import Session
 
@@ -156,14 +156,10 @@ class SeveralLayersDialog(QDialog):
         ordered = [me] + [a for a in annotators if a.id != me.id and not a.is_gold]
         ordered += [a for a in annotators if a.is_gold and a.id != me.id]
         self.list = QListWidget(self)
-        for annotator in ordered:
-            text = annotator.name + (" (you)" if annotator.id == me.id else "")
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, annotator)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = annotator.id in shown
-            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-            self.list.addItem(item)
+        checklist.fill(
+            self.list,
+            [(a.name + (" (you)" if a.id == me.id else ""), a, a.id in shown) for a in ordered],
+        )
         hint = QLabel(
             "Each annotator's spans get their own underline pattern; hover a span to see "
             "whose it is. New tags are yours, so leave yourself checked to tag.",
@@ -189,11 +185,7 @@ class SeveralLayersDialog(QDialog):
             item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
 
     def checked(self) -> list[AnnotatorRecord]:
-        return [
-            self.list.item(row).data(Qt.ItemDataRole.UserRole)
-            for row in range(self.list.count())
-            if self.list.item(row).checkState() == Qt.CheckState.Checked
-        ]
+        return checklist.ticked(self.list)
 
 
 class LayerChooserWidget(QWidget):

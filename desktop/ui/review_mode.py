@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QMenu,
     QProgressBar,
     QPushButton,
@@ -51,6 +50,7 @@ from desktop.review.adjudicate import (
     ReviewSession,
 )
 from desktop.review.compare import AGREED, BOUNDARY, KINDS, LABEL, MISSING, ReviewError, ReviewItem
+from desktop.ui import checklist
 from desktop.ui.layers import pattern_pixmap
 from desktop.ui.session import Session
 from desktop.ui.workers import Job
@@ -535,15 +535,7 @@ class ReviewSetupWidget(QWidget):
             before = {name for name in names if name != me}
             if len(before) < 2:
                 before = set(names)
-        self.annotators.blockSignals(True)
-        self.annotators.clear()
-        for name in names:
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = Qt.CheckState.Checked if name in before else Qt.CheckState.Unchecked
-            item.setCheckState(checked)
-            self.annotators.addItem(item)
-        self.annotators.blockSignals(False)
+        checklist.fill(self.annotators, [(name, name, name in before) for name in names])
         document = self._session.document
         self.documents.clear()
         self.documents.addItem(f"All documents ({store.document_count()})", ALL_DOCUMENTS)
@@ -558,11 +550,7 @@ class ReviewSetupWidget(QWidget):
             item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
 
     def checked(self) -> list[str]:
-        return [
-            self.annotators.item(row).text()
-            for row in range(self.annotators.count())
-            if self.annotators.item(row).checkState() == Qt.CheckState.Checked
-        ]
+        return checklist.ticked(self.annotators)
 
     def document_ids(self) -> list[int] | None:
         if self.documents.currentData() == OPEN_DOCUMENT and self._session.document is not None:

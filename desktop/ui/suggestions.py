@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.paths import data_dir
+from desktop.ui import checklist
 from desktop.ui.workers import Job, run_with_progress
 
 RULES = "rules"
@@ -111,13 +111,9 @@ class TrainDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Train a model")
         self.annotators = QListWidget(self)
-        for annotator in annotators:
-            if annotator.is_gold:
-                continue
-            item = QListWidgetItem(annotator.name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.annotators.addItem(item)
+        checklist.fill(
+            self.annotators, [(a.name, a.name, False) for a in annotators if not a.is_gold]
+        )
         self.annotators.setMaximumHeight(110)
         self.gold = QCheckBox("Only the gold layer (adjudicated spans)", self)
         self.gold.setEnabled(any(a.is_gold for a in annotators))
@@ -150,11 +146,7 @@ class TrainDialog(QDialog):
     def options(self):
         from desktop.nlp.train import TrainOptions
 
-        chosen = tuple(
-            self.annotators.item(row).text()
-            for row in range(self.annotators.count())
-            if self.annotators.item(row).checkState() == Qt.CheckState.Checked
-        )
+        chosen = tuple(checklist.ticked(self.annotators))
         return TrainOptions(
             annotators=() if self.gold.isChecked() else chosen,
             gold=self.gold.isChecked(),

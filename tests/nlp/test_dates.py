@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.nlp.dates import find_dates, parse_published
+from desktop.nlp.dates import find_dates, hints, parse_published
 
 THURSDAY = "2024-02-08"
 
@@ -80,3 +80,45 @@ def test_the_longest_expression_wins_and_offsets_cover_it():
 def test_publication_dates_are_read_from_iso_text(value, expected):
     parsed = parse_published(value)
     assert (parsed.isoformat() if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    "word,has",
+    [
+        ("Wednesday", True),
+        ("Jan.", True),
+        ("mid-February", True),
+        ("2020", True),
+        ("(7", True),
+        ("week’s", True),
+        ("Sunni", False),  # not "Sun"
+        ("Separately", False),  # not "Sep"
+        ("weekly", False),
+        ("B-52", False),  # a digit inside a word starts no date
+    ],
+)
+def test_a_word_hints_at_a_date_only_where_one_could_start_or_end(word, has):
+    assert bool(hints(word)) == has
+
+
+def test_searching_only_for_the_kinds_a_window_hints_at_finds_the_same_dates(corpus):
+    """Windows carrying the hints of their words are searched only for the kinds those
+    allow; what is found must not change."""
+    import re
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(corpus.glob("*.txt"))]
+    texts.append(
+        "On Wed. 3 February, in mid-January 2020 and since 2018; last week, earlier this "
+        "month and Sunday’s strike. Separately, Sunni groups met on 7 Oct. 2023 (Sat.)."
+    )
+    for text in texts:
+        windows = [match.span() for match in re.finditer(r"[^.\n]+[.\n]?", text)]
+        hinted = []
+        for start, end in windows:
+            bits = 0
+            for word in text[start:end].split():
+                bits |= hints(word)
+            hinted.append((start, end, bits))
+        for published in (THURSDAY, None):
+            assert find_dates(text, published, hinted) == find_dates(text, published, windows)
+    assert find_dates("on Wednesday", THURSDAY, []) == []

@@ -189,6 +189,14 @@ def test_dates_stay_unresolved_without_a_publication_date():
     assert [e.attributes for e in found(text, "Event", published=None)] == [{}]
 
 
+def test_a_weekday_the_tokenizer_cuts_still_dates_its_event():
+    text = "A drone strike on Wed. killed two people."  # spaCy reads "Wed." as "We" + "d."
+    events = found(text, "Event", rules=("events", "dates"), published=THURSDAY)
+    assert [(e.start, e.end, e.attributes) for e in events if e.attributes] == [
+        (*where(text, "A drone strike on Wed."), {"date": "2024-02-07"})
+    ]
+
+
 # --- actor propagation ----------------------------------------------------------------------
 
 
@@ -342,6 +350,65 @@ def test_a_long_text_is_read_in_pieces_with_the_same_result(corpus):
     ]
     assert len(long_text) > 5 * 20_000
     assert pieces == whole
+
+
+def test_lexicons_and_names_are_found_where_spacys_phrase_matcher_finds_them(corpus):
+    """The rules find lexicon phrases and known names from a table of word codes; they
+    must find exactly the matches spaCy's PhraseMatcher finds (LOWER for event nouns and
+    attribution phrases, ORTH for reporting and event verbs and for names)."""
+    from spacy.matcher import PhraseMatcher
+
+    from desktop.nlp import lexicons
+    from desktop.nlp.rules import Page
+    from desktop.nlp.tokens import blank
+
+    nlp = blank("en")
+    names = [
+        KnownName("Kataib Hezbollah", "Actor"),
+        KnownName("the militia", "Actor", "u1"),
+        KnownName("Hezbollah", "Group"),
+        KnownName("al-Muhandis", "Actor"),
+        KnownName("Abu Mahdi al-Muhandis", "Actor", "u2"),
+        KnownName("Joe Biden", "Actor"),
+    ]
+    suggester = RuleSuggester(names)
+    by_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+    by_orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+    for key, lexicon, matcher in [
+        ("nouns", "event_nouns", by_lower),
+        ("phrases", "attribution_phrases", by_lower),
+        ("reporting", "reporting_verbs", by_orth),
+        ("event_verbs", "event_verbs", by_orth),
+    ]:
+        matcher.add(key, [nlp.make_doc(p) for p in lexicons.words(lexicon)])
+    for name in names:
+        variants = {name.text, name.text[0].upper() + name.text[1:]}
+        by_orth.add(f"{name.label} {name.entity_uuid}", [nlp.make_doc(v) for v in variants])
+    texts = [path.read_text(encoding="utf-8") for path in sorted(corpus.glob("*.txt"))]
+    texts.append(
+        "AIR STRIKES and Air Strike, air strikes. According To them, As Reported By CBS; "
+        "the militia said The militia warned, KATAIB HEZBOLLAH killed Kataib Hezbollah’s "
+        "men. Abu Mahdi al-Muhandis and al-Muhandis; Joe  Biden, Joe Biden. US us U.S."
+    )
+    for text in texts:
+        doc = nlp.make_doc(text)
+        expected = {key: set() for key in ("nouns", "phrases", "reporting", "event_verbs")}
+        expected_names = set()
+        for key, start, end in list(by_lower(doc)) + list(by_orth(doc)):
+            key = nlp.vocab.strings[key]
+            if key in ("reporting", "event_verbs"):
+                expected[key].add(start)
+            elif key in expected:
+                expected[key].add((start, end))
+            else:
+                label, uuid = key.split(" ")
+                expected_names.add((start, end, (label, None if uuid == "None" else uuid)))
+        page = Page(doc, text, suggester._names("en").codes)
+        assert set(page.nouns) == expected["nouns"]
+        assert set(page.phrases) == expected["phrases"]
+        assert set(page.reporting) == expected["reporting"]
+        assert set(page.event_verbs) == expected["event_verbs"]
+        assert set(page.names) == expected_names
 
 
 def test_unknown_rules_are_refused():

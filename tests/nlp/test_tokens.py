@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop.nlp import tokens
-from desktop.nlp.tokens import TokenIndex, pieces
+from desktop.nlp.tokens import TokenIndex, text_pieces
 
 TEXT = "Abu Baqir al-Saadi's  death 👍🏽 said\r\nKataib 👨\u200d👩\u200d👧 café\u0301s"
 
@@ -18,8 +18,18 @@ def words(index: TokenIndex, text: str) -> list[str]:
 def test_tokens_leave_out_white_space_and_keep_clusters_whole():
     index = TokenIndex.of(TEXT)
     assert words(index, TEXT) == [
-        "Abu", "Baqir", "al", "-", "Saadi", "'s", "death", "👍🏽", "said", "Kataib",
-        "👨\u200d👩\u200d👧", "café\u0301s",
+        "Abu",
+        "Baqir",
+        "al",
+        "-",
+        "Saadi",
+        "'s",
+        "death",
+        "👍🏽",
+        "said",
+        "Kataib",
+        "👨\u200d👩\u200d👧",
+        "café\u0301s",
     ]
 
 
@@ -42,10 +52,16 @@ def test_only_white_space_is_left_as_it_is():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.sampled_from(["word ", "Iraq, ", "\n", "\r\n", "👍🏽 ", "it’s ", "e\u0301 ", "«x» "]), min_size=1, max_size=400))
+@given(
+    st.lists(
+        st.sampled_from(["word ", "Iraq, ", "\n", "\r\n", "👍🏽 ", "it’s ", "e\u0301 ", "«x» "]),
+        min_size=1,
+        max_size=400,
+    )
+)
 def test_tokenizing_in_pieces_gives_the_tokens_of_the_whole(parts):
     text = "".join(parts)
-    assert "".join(piece for _, piece in pieces(text, size=50)) == text
+    assert "".join(text[start:end] for start, end in text_pieces(text, size=50)) == text
     whole = [(t.idx, t.idx + len(t.text)) for t in tokens.tokenize(text) if not t.is_space]
     index = TokenIndex.of(text)
     merged = [(s, e) for s, e in zip(index.starts, index.ends, strict=True)]
@@ -58,9 +74,9 @@ def test_tokenizing_in_pieces_gives_the_tokens_of_the_whole(parts):
 
 
 def test_a_long_text_is_cut_after_line_breaks():
-    text = ("A paragraph of news about Baghdad.\n" * 2000)
-    cuts = pieces(text, size=1000)
+    text = "A paragraph of news about Baghdad.\n" * 2000
+    cuts = text_pieces(text, size=1000)
     assert len(cuts) > 10
-    assert all(piece.endswith("\n") for _, piece in cuts)
+    assert all(text[start:end].endswith("\n") for start, end in cuts)
     index = TokenIndex.of(text)
     assert len(index.starts) == 2000 * 7
