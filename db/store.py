@@ -212,8 +212,16 @@ def _span_record(row) -> SpanRecord:
 def _content(span: SpanRecord) -> tuple:
     """What a person sees of a span: everything but its bookkeeping (id, version, times)."""
     return (
-        span.label_id, span.annotator_id, span.start, span.end, span.status, span.origin,
-        span.confidence, span.note, span.attributes, span.entity_uuid,
+        span.label_id,
+        span.annotator_id,
+        span.start,
+        span.end,
+        span.status,
+        span.origin,
+        span.confidence,
+        span.note,
+        span.attributes,
+        span.entity_uuid,
     )
 
 
@@ -330,12 +338,17 @@ class Store:
 
     @staticmethod
     def _bulk_insert(
-        connection: Connection, table, columns: Sequence[str], rows: Sequence[tuple]
+        connection: Connection,
+        table,
+        columns: Sequence[str],
+        rows: Sequence[tuple],
+        conflict: str = "",
     ) -> None:
         """Insert many rows straight through the driver's executemany.
 
         The rows are tuples in ``columns`` order with JSON already serialised: skipping
         SQLAlchemy's per-row processing is what keeps large imports near raw speed.
+        ``conflict`` is an ``ON CONFLICT …`` clause, spelled alike in SQLite and PostgreSQL.
         """
         if not rows:
             return
@@ -343,7 +356,7 @@ class Store:
         marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         statement = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join([marker] * len(columns))})"
+            f"VALUES ({', '.join([marker] * len(columns))}) {conflict}"
         )
         connection.exec_driver_sql(statement, list(rows))
 
@@ -797,13 +810,15 @@ class Store:
     def _mark_started(self, connection: Connection, pairs: Iterable[tuple[int, int]]) -> None:
         """Mark documents in progress for annotators who now have accepted spans on them,
         leaving every state already recorded as it is."""
-        rows = [
-            {"document_id": d, "annotator_id": a, "status": "in_progress", "updated_at": utcnow()}
-            for d, a in sorted(set(pairs))
-        ]
-        insert_ = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        for chunk in _chunks(rows):
-            connection.execute(insert_(STATE).values(list(chunk)).on_conflict_do_nothing())
+        now = utcnow()
+        rows = [(d, a, "in_progress", now) for d, a in sorted(set(pairs))]
+        self._bulk_insert(
+            connection,
+            STATE,
+            ("document_id", "annotator_id", "status", "updated_at"),
+            rows,
+            "ON CONFLICT (document_id, annotator_id) DO NOTHING",
+        )
 
     def add_span(
         self,
@@ -922,7 +937,11 @@ class Store:
                 connection.execute(insert(SPAN), rows)
                 self._mark_started(
                     connection,
-                    [(document_id, row["annotator_id"]) for row in rows if row["status"] == "accepted"],
+                    [
+                        (document_id, row["annotator_id"])
+                        for row in rows
+                        if row["status"] == "accepted"
+                    ],
                 )
                 uuids = [row["uuid"] for row in rows]
                 return self._spans_by_uuid(connection, uuids)
@@ -1351,8 +1370,13 @@ class Store:
         Returns the decision, the gold spans written and the gold spans removed.
         """
         entry = {
-            "document_id": document_id, "kind": kind, "action": action, "candidates": candidates,
-            "gold_spans": gold_spans, "remove_gold": remove_gold, "note": note,
+            "document_id": document_id,
+            "kind": kind,
+            "action": action,
+            "candidates": candidates,
+            "gold_spans": gold_spans,
+            "remove_gold": remove_gold,
+            "note": note,
         }
         return self.record_decisions(reviewer_id, [entry])[0]
 
@@ -1909,12 +1933,14 @@ class Store:
                         "created_at": review.created_at or now,
                     }
                 )
-        for chunk in _chunks(states):
-            connection.execute(
-                self._upsert(
-                    STATE, list(chunk), ["document_id", "annotator_id"], ["status", "updated_at"]
-                )
-            )
+        self._bulk_insert(
+            connection,
+            STATE,
+            ("document_id", "annotator_id", "status", "updated_at"),
+            [(r["document_id"], r["annotator_id"], r["status"], r["updated_at"]) for r in states],
+            "ON CONFLICT (document_id, annotator_id) DO UPDATE SET status = excluded.status, "
+            "updated_at = excluded.updated_at",
+        )
         if reviews:
             existing = set()
             for chunk in _chunks([review["uuid"] for review in reviews]):
