@@ -25,6 +25,7 @@ import orjson
 
 from db.records import (
     AnnotatorRecord,
+    DocumentRecord,
     EntityRecord,
     ExportDocument,
     ExportFilter,
@@ -359,6 +360,18 @@ def document_from(text: str, items: Iterable[tuple[str, Any]], path, line: int) 
     return NewDocument(
         text=text, title=title, meta=meta, imported_from=str(path), where=f"{path}:{line}", **fields
     )
+
+
+def metadata_of(document: DocumentRecord, reserved: Iterable[str] = ()) -> dict[str, Any]:
+    """A document's metadata as one dict, as other tools keep it: its ``meta`` (less the
+    ``reserved`` keys) with its title, source, url, published date and language."""
+    skip = set(reserved)
+    fields = {key: value for key, value in document.meta.items() if key not in skip}
+    for key in ("title", "source", "url", "published", "language"):
+        value = getattr(document, key)
+        if value:
+            fields[key] = value
+    return fields
 
 
 # --- UTF-16 offsets (doccano, Label Studio) -----------------------------------------------

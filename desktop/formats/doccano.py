@@ -45,6 +45,7 @@ from desktop.formats.base import (
     dumps_bytes,
     examples,
     iter_jsonl,
+    metadata_of,
     optional,
     relations_among,
     require,
@@ -215,15 +216,4 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
 
 def _fields(item: ExportDocument) -> dict[str, Any]:
     """The document's metadata as top-level keys, which doccano keeps as the example's meta."""
-    document = item.document
-    fields = {key: value for key, value in document.meta.items() if key not in _RESERVED}
-    for key, value in (
-        ("title", document.title),
-        ("source", document.source),
-        ("url", document.url),
-        ("published", document.published),
-        ("language", document.language),
-    ):
-        if value:
-            fields[key] = value
-    return fields
+    return metadata_of(item.document, _RESERVED)

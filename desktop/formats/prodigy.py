@@ -46,6 +46,7 @@ from desktop.formats.base import (
     dumps_bytes,
     examples,
     iter_jsonl,
+    metadata_of,
     optional,
     relations_among,
     require,
@@ -274,18 +275,7 @@ def _token_range(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
 
 
 def _meta(item: ExportDocument) -> dict[str, Any]:
-    document = item.document
-    meta = {key: value for key, value in document.meta.items() if key != "prodigy"}
-    for key, value in (
-        ("title", document.title),
-        ("source", document.source),
-        ("url", document.url),
-        ("published", document.published),
-        ("language", document.language),
-    ):
-        if value:
-            meta[key] = value
-    return meta
+    return metadata_of(item.document, ("prodigy",))
 
 
 def _timestamp(item: ExportDocument, annotator: str, spans: list[SpanRecord]) -> int | None:
