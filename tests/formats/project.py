@@ -223,3 +223,15 @@ def tricky_spans(data, text: str, labels=("Claim", "Actor", "Event")) -> list:
         NewSpan(labels[i % len(labels)], start, end, "ana")
         for i, (start, end) in enumerate(offsets)
     ]
+
+
+def round_trip_spans(text: str, spans: list, format_name: str, out) -> tuple[set, set]:
+    """Import ``spans`` on ``text`` into a new project, export it as ``format_name`` to
+    ``out``, import that into another new project: (spans before, spans after)."""
+    from desktop.formats import export_project, import_paths
+
+    with Store.open(":memory:") as project, Store.open(":memory:") as fresh:
+        project.import_batch(ImportBatch(documents=[NewDocument(text=text, spans=spans)]))
+        export_project(project, format_name, out)
+        import_paths(fresh, [out])
+        return spans_of(project), spans_of(fresh)
