@@ -135,11 +135,33 @@ def _hint_patterns() -> tuple[tuple[int, re.Pattern[str]], ...]:
     )
 
 
+@cache
+def _letter_hints() -> tuple[dict[str, int], tuple[str, ...]]:
+    """What :func:`hints` gives a word of letters only: the month and weekday names it can
+    equal, and the endings that give RELATIVE."""
+    names = {name.rstrip("."): MONTH for name in lexicons.numbered("months")}
+    for name in lexicons.numbered("weekdays"):
+        names[name.rstrip(".")] = names.get(name.rstrip("."), 0) | WEEKDAY
+    endings = set()
+    for entry in lexicons.entries("relative_dates"):
+        last = entry.text.split()[-1]
+        endings |= {last} if " " in entry.text else {last, last[0].upper() + last[1:]}
+    return names, tuple(sorted(endings))
+
+
 def hints(text: str) -> int:
     """The hint bits of a word: an expression of a kind (see ``_NEEDS``) can only lie in a
     text whose words hold every bit the kind needs. What gives a bit never spans two words
     of the tokenizer but where a special case cuts a word ("Wed" is "We" + "d"), so the
     rules give those pieces the bits the cut loses."""
+    if text.isalpha():
+        # The patterns below, read for a word of letters only (most words, and every new
+        # name): no digit, so no DIGIT or YEAR; a month or weekday name must be the whole
+        # word (letters before it or after it are word characters); a relative date's last
+        # word must end it.
+        names, endings = _letter_hints()
+        bits = names.get(text, 0)
+        return bits | RELATIVE if text.endswith(endings) else bits
     bits = 0
     for bit, pattern in _hint_patterns():
         if pattern.search(text):

@@ -6,6 +6,8 @@ Expected dates are worked out by hand from a calendar: 8 February 2024 was a Thu
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop.nlp.dates import find_dates, hints, parse_published
 
@@ -99,6 +101,36 @@ def test_publication_dates_are_read_from_iso_text(value, expected):
 )
 def test_a_word_hints_at_a_date_only_where_one_could_start_or_end(word, has):
     assert bool(hints(word)) == has
+
+
+def _hints_by_pattern(word: str) -> int:
+    from desktop.nlp.dates import _hint_patterns
+
+    return sum(bit for bit, pattern in _hint_patterns() if pattern.search(word))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(categories=("L",)), max_size=12),
+        st.sampled_from(["Wednesday", "Wed", "Jan", "Sept", "week", "midweek", "weekend"]),
+        st.builds(
+            lambda head, tail: head + tail,
+            st.text(alphabet=st.characters(categories=("L",)), max_size=4),
+            st.sampled_from(["day", "week", "month", "year", "night", "Monday", "March"]),
+        ),
+    )
+)
+def test_a_word_of_letters_gets_the_hints_its_patterns_give(word):
+    """Words of letters take a short cut past the patterns; it must agree with them."""
+    assert hints(word) == _hints_by_pattern(word)
+
+
+def test_every_word_of_the_corpus_gets_the_hints_its_patterns_give(corpus):
+    words = {w for path in corpus.glob("*.txt") for w in path.read_text(encoding="utf-8").split()}
+    assert any(word.isalpha() and hints(word) for word in words)
+    for word in words:
+        assert hints(word) == _hints_by_pattern(word), word
 
 
 def test_searching_only_for_the_kinds_a_window_hints_at_finds_the_same_dates(corpus):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop.nlp.rules import KnownName, RuleSuggester, known_names
 
@@ -409,6 +411,48 @@ def test_lexicons_and_names_are_found_where_spacys_phrase_matcher_finds_them(cor
         assert set(page.reporting) == expected["reporting"]
         assert set(page.event_verbs) == expected["event_verbs"]
         assert set(page.names) == expected_names
+
+
+def _word_variants(word: str) -> set[str]:
+    return {
+        word,
+        word.upper(),
+        word.capitalize(),
+        word.lower(),
+        word + "ed",
+        word + "ly",
+        word + "ing",
+        "mid-" + word,
+        word + "day",
+        "x" + word,
+    }
+
+
+def test_a_word_in_no_list_gets_the_code_the_lists_would_give_it(corpus):
+    """Words in no lexicon take a short cut past the 40 tests of a listed word; for every
+    word of the corpus, every listed word and variants of both, the two must agree."""
+    from desktop.nlp.rules import _lexicon
+
+    lexicon = _lexicon("en")
+    nlp = lexicon.nlp
+    words = {"\n", "\r\n", "  ", "\u2028", "“Hello", "‘tis", "B-52", "2024", "12th", "Wed"}
+    for path in corpus.glob("*.txt"):
+        words |= {token.text for token in nlp.make_doc(path.read_text(encoding="utf-8"))}
+    words |= set(lexicon.listed)
+    words = set().union(*map(_word_variants, words))
+    for word in words:
+        orth = nlp.vocab.strings.add(word)
+        assert lexicon.code(word, orth) == lexicon.listed_code(word, word.lower(), orth), word
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=8))
+def test_any_text_gets_the_code_the_lists_would_give_it(word):
+    from desktop.nlp.rules import _lexicon
+
+    lexicon = _lexicon("en")
+    orth = lexicon.nlp.vocab.strings.add(word)
+    assert lexicon.code(word, orth) == lexicon.listed_code(word, word.lower(), orth)
 
 
 def test_unknown_rules_are_refused():
