@@ -240,6 +240,14 @@ def _weekday(name: str, which: str | None, published: date) -> str:
     return (published - timedelta(days=back)).isoformat()
 
 
+# Values by what decides them (the kind, the pattern's groups, the publication date and a
+# "last"/"next" before a weekday): a corpus repeats its dates, and working one out costs
+# more than finding it.
+_resolved: dict[tuple, str | None] = {}
+_RESOLVED_LIMIT = 100_000
+_UNKNOWN = object()
+
+
 def _resolve(
     kind: str, match: re.Match[str], published: date | None, which: str | None = None
 ) -> str | None:
@@ -269,6 +277,17 @@ def _resolve(
     return _relative(groups["relative"], published)
 
 
+@cache
+def _kinds_for(present: int) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
+    """The kinds a window holding the hint bits ``present`` may hold, with their place in
+    :func:`_patterns` and their pattern."""
+    return tuple(
+        (order, kind, pattern)
+        for order, (kind, pattern) in enumerate(_patterns())
+        if _NEEDS[kind] & present == _NEEDS[kind]
+    )
+
+
 def find_dates(
     text: str,
     published: str | date | None = None,
@@ -291,12 +310,11 @@ def find_dates(
     if not isinstance(published, date):
         published = parse_published(published)
     # (-length, start, number found, end, kind, match, which): sorted, longest first
-    found: list[tuple[int, int, int, int, str, re.Match[str], str | None]] = []
-    for kind, pattern in _patterns():
-        need = _NEEDS[kind]
-        for window_start, window_end, present in ranges:
-            if need & present != need:
-                continue
+    # (-length, start, the kind's place, the order found, end, kind, match, "last"/"next"):
+    # sorted, the longest first, then the earliest, then as the kinds are listed.
+    found: list[tuple[int, int, int, int, int, str, re.Match[str], str | None]] = []
+    for window_start, window_end, present in ranges:
+        for order, kind, pattern in _kinds_for(present):
             for match in pattern.finditer(text, window_start, window_end):
                 start = match.start()
                 if start and (text[start - 1].isalnum() or text[start - 1] in "_-"):
@@ -313,12 +331,12 @@ def find_dates(
                     elif not (_BEFORE_MONTH if kind == "month" else _BEFORE_YEAR).search(before):
                         continue
                 end = match.end()
-                found.append((start - end, start, len(found), end, kind, match, which))
+                found.append((start - end, start, order, len(found), end, kind, match, which))
     found.sort()
     taken_starts: list[int] = []  # of the expressions taken, which never overlap
     taken_ends: list[int] = []
     mentions = []
-    for _, start, _, end, kind, match, which in found:
+    for _, start, _, _, end, kind, match, which in found:
         at = bisect.bisect_right(taken_starts, start)
         if (at and taken_ends[at - 1] > start) or (
             at < len(taken_starts) and taken_starts[at] < end
@@ -326,7 +344,12 @@ def find_dates(
             continue  # overlaps a longer (or as long and earlier) expression
         taken_starts.insert(at, start)
         taken_ends.insert(at, end)
-        value = _resolve(kind, match, published, which)
+        key = (kind, match.groups(), published, which)
+        value = _resolved.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            if len(_resolved) > _RESOLVED_LIMIT:
+                _resolved.clear()
+            value = _resolved[key] = _resolve(kind, match, published, which)
         mentions.append(DateMention(start, end, text[start:end], value))
     mentions.sort(key=_START)
     return mentions
