@@ -486,7 +486,6 @@ class Page:
 
     def __init__(self, doc: Doc, text: str, codes: _Codes):
         lexicon = codes.lexicon
-        self.doc = doc
         self.text = text
         self.size = size = len(doc)
         self.texts = lexicon.texts
@@ -502,7 +501,7 @@ class Page:
             self.starts, self.ends, self.orths = [], [], []
         self.codes: list[int] = list(map(codes.__getitem__, self.orths))
         numpy = lexicon.numpy
-        bits = numpy.array(self.codes, dtype=numpy.uint64)
+        bits = numpy.fromiter(self.codes, dtype=numpy.uint64, count=size)
         flagged = numpy.flatnonzero(bits & STARTS)
         bits = bits[flagged]
 
@@ -526,17 +525,17 @@ class Page:
         self.sentences: list[tuple[int, int]] = []  # [first, last) tokens, spaces excluded
         self._segment(breaks)
         firsts = self._firsts = [first for first, _ in self.sentences]
-        # The sentence of every token (of a space between sentences: the one before).
-        if firsts:
-            lengths = numpy.diff(numpy.array([0, *firsts[1:], size]))
-            self.sentence_of: list[int] = numpy.repeat(numpy.arange(len(firsts)), lengths).tolist()
-        else:
-            self.sentence_of = [0] * size
+        # The sentence of every token (of a space between sentences: the one before); and
         # K_ bits compare the key: the lower-cased word at the start of a sentence.
+        sentence_of: list[int] = []
         code_list = self.codes
-        for first in firsts:
+        for number, first in enumerate(firsts):
+            if number:
+                sentence_of += [number - 1] * (first - len(sentence_of))
             code = code_list[first]
             code_list[first] = (code & ~_KEY_MASK) | ((code >> _SWAP) & _KEY_MASK)
+        sentence_of += [max(len(firsts) - 1, 0)] * (size - len(sentence_of))
+        self.sentence_of = sentence_of
 
     def word(self, index: int) -> str:
         return self.texts[self.orths[index]]
@@ -821,13 +820,16 @@ def _that_after(page: Page, index: int, limit: int) -> int | None:
 def _closing_quote_before(page: Page, verb: int, first: int) -> bool:
     """Whether a closing quotation mark stands before the reporting verb, with only the
     speaker between ("“…,” the militia threatened"; "“…,” said Knights")."""
-    codes = page.codes
-    for cursor in range(verb - 1, max(first, verb - SUBJECT_WINDOW) - 1, -1):
+    codes, marks = page.codes, page.marks
+    at = bisect.bisect_left(marks, verb) - 1
+    start = max(first, verb - SUBJECT_WINDOW)
+    while at >= 0 and marks[at] >= start:  # the quotation marks in the window, nearest first
+        cursor = marks[at]
         code = codes[cursor]
         if code & CLOSING_MARK or (code & STRAIGHT and not _opens_quotation(page, cursor)):
-            return True
-        if code & (TERMINAL | STOP_BACK):
-            return False
+            # the closing mark counts unless a sentence or clause ends between it and the verb
+            return not any(codes[k] & (TERMINAL | STOP_BACK) for k in range(cursor + 1, verb))
+        at -= 1
     return False
 
 
@@ -978,12 +980,18 @@ def _next_word(page: Page, index: int) -> int:
     return index
 
 
+_PHRASE_TESTS = WORD | HYPHEN | POSSESSIVE | K_AND | K_STOP_PHRASE | K_VERBISH
+
+
 def _noun_phrase_end(page: Page, index: int, last: int) -> int:
     """The token after the noun phrase that starts at ``index`` (``index`` when none does)."""
     codes, starts, ends, size = page.codes, page.starts, page.ends, page.size
     cursor = index
     while cursor < last:
         code = codes[cursor]
+        if code & _PHRASE_TESTS == WORD and (cursor == index or not codes[cursor - 1] & HYPHEN):
+            cursor += 1  # a plain word (what the tests below let through, tested at once)
+            continue
         if code & (HYPHEN | POSSESSIVE) or (cursor > index and codes[cursor - 1] & HYPHEN):
             attached = cursor > 0 and starts[cursor] == ends[cursor - 1]
             if attached and (
@@ -1171,58 +1179,8 @@ def attach_dates(
     Friday that they will resume attacks"). Unresolved expressions (no publication date)
     attach nothing. ``sentences``, when known, are the numbers of the events' sentences.
     """
-    if not events:
-        return []
     events = list(events)
-    mentions = [mention for mention in mentions if mention.value is not None]
-    if not mentions:
-        return events
-    starts = page.starts
-    said_at = {starts[verb] for verb in reporting}
-    said_starts = sorted(said_at)
-    event_starts = [event.start for event in events]
-    order = sorted(range(len(events)), key=event_starts.__getitem__)
-    event_starts = [event_starts[i] for i in order]
-    dated: dict[int, str] = {}
-    loose = []
-    for mention in mentions:
-        inside = False
-        # Events holding the mention start before it; they are few and short, so look back
-        # over the nearest few only.
-        position = bisect.bisect_right(event_starts, mention.start)
-        for slot in range(position - 1, max(position - 4, 0) - 1, -1):
-            index = order[slot]
-            if events[index].end >= mention.end:
-                dated.setdefault(index, mention.value)
-                inside = True
-        if not inside and not (said_at and _said_just_before(page, mention.start, said_at)):
-            loose.append(mention)
-    if loose:
-        if sentences is None:
-            sentences = [page.sentence_of[_token_at(starts, e.start)] for e in events]
-        by_sentence: dict[int, list[int]] = {}
-        for index, sentence in enumerate(sentences):
-            by_sentence.setdefault(sentence, []).append(index)
-    for mention in loose:
-        sentence = page.sentence_of[_token_at(starts, mention.start)] if page.size else 0
-        candidates = []
-        for index in by_sentence.get(sentence, ()):
-            event = events[index]
-            if index in dated:
-                continue
-            gap = (
-                (event.end, mention.start)
-                if event.end <= mention.start
-                else (mention.end, event.start)
-            )
-            if gap[1] - gap[0] > LOOSE_DATE_GAP:
-                continue
-            said = bisect.bisect_left(said_starts, gap[0])
-            if said < len(said_starts) and said_starts[said] < gap[1]:
-                continue
-            candidates.append((gap[1] - gap[0], index))
-        if candidates:
-            dated[min(candidates)[1]] = mention.value
+    dated = _event_dates(page, [(e.start, e.end) for e in events], mentions, reporting, sentences)
     for index, value in dated.items():
         event = events[index]
         events[index] = Suggestion(
@@ -1235,6 +1193,65 @@ def attach_dates(
             event.entity_uuid,
         )
     return events
+
+
+def _event_dates(
+    page: Page,
+    events: list[tuple[int, int]],
+    mentions: Iterable[dates.DateMention],
+    reporting: Sequence[int] = (),
+    sentences: Sequence[int] | None = None,
+) -> dict[int, str]:
+    """The dates of :func:`attach_dates` by the number of the event (of the ``events``'
+    [start, end) character ranges) they date."""
+    if not events:
+        return {}
+    mentions = [mention for mention in mentions if mention.value is not None]
+    if not mentions:
+        return {}
+    starts = page.starts
+    said_at = {starts[verb] for verb in reporting}
+    said_starts = sorted(said_at)
+    event_starts = [start for start, _ in events]
+    order = sorted(range(len(events)), key=event_starts.__getitem__)
+    event_starts = [event_starts[i] for i in order]
+    dated: dict[int, str] = {}
+    loose = []
+    for mention in mentions:
+        inside = False
+        # Events holding the mention start before it; they are few and short, so look back
+        # over the nearest few only.
+        position = bisect.bisect_right(event_starts, mention.start)
+        for slot in range(position - 1, max(position - 4, 0) - 1, -1):
+            index = order[slot]
+            if events[index][1] >= mention.end:
+                dated.setdefault(index, mention.value)
+                inside = True
+        if not inside and not (said_at and _said_just_before(page, mention.start, said_at)):
+            loose.append(mention)
+    if loose:
+        if sentences is None:
+            sentences = [page.sentence_of[_token_at(starts, start)] for start, _ in events]
+        by_sentence: dict[int, list[int]] = {}
+        for index, sentence in enumerate(sentences):
+            by_sentence.setdefault(sentence, []).append(index)
+    for mention in loose:
+        sentence = page.sentence_of[_token_at(starts, mention.start)] if page.size else 0
+        candidates = []
+        for index in by_sentence.get(sentence, ()):
+            if index in dated:
+                continue
+            start, end = events[index]
+            gap = (end, mention.start) if end <= mention.start else (mention.end, start)
+            if gap[1] - gap[0] > LOOSE_DATE_GAP:
+                continue
+            said = bisect.bisect_left(said_starts, gap[0])
+            if said < len(said_starts) and said_starts[said] < gap[1]:
+                continue
+            candidates.append((gap[1] - gap[0], index))
+        if candidates:
+            dated[min(candidates)[1]] = mention.value
+    return dated
 
 
 def _said_just_before(page: Page, offset: int, said_at: set[int]) -> bool:
@@ -1328,14 +1345,20 @@ class RuleSuggester:
         if "events" in self.rules:
             spans = _event_spans(page, _longest_hits(page.nouns), page.event_verbs)
             label = self.labels.event
-            events = [Suggestion(label, start, end, "event.trigger") for start, end, _ in spans]
-            if "dates" in self.rules and events:
+            dated: dict[int, str] = {}
+            if "dates" in self.rules and spans:
                 sentences = [page.sentence_of[first] for _, _, first in spans]
                 windows = _event_sentences(page, sentences)
                 if windows:
                     mentions = dates.find_dates(text, published, windows)
-                    events = attach_dates(page, events, mentions, page.reporting, sentences)
-            found.extend(events)
+                    bounds = [(start, end) for start, end, _ in spans]
+                    dated = _event_dates(page, bounds, mentions, page.reporting, sentences)
+            found.extend(
+                Suggestion(
+                    label, start, end, "event.trigger", {"date": dated[n]} if n in dated else {}
+                )
+                for n, (start, end, _) in enumerate(spans)
+            )
         found.sort(key=_TEXT_ORDER)
         return found
 
