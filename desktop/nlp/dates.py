@@ -51,9 +51,12 @@ FUTURE_MONTHS = 1
 _PARTS_OF_DAY = r"(?:\s+(?:night|morning|afternoon|evening))?"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DateMention:
-    """A date expression at ``text[start:end]`` and its ISO value, if it could be resolved."""
+    """A date expression at ``text[start:end]`` and its ISO value, if it could be resolved.
+
+    Treat it as immutable (it is not frozen only because frozen dataclasses are several
+    times slower to make, and an article can hold dozens)."""
 
     start: int
     end: int
