@@ -400,7 +400,7 @@ def speed(documents: int, repeat: int) -> None:
         kilobytes = first["kilobytes"]
         print(
             f"  {label}: {documents} articles, {first['megabytes']:.1f} MB "
-            f"({share:.0%} of the sentences from templates, the rest from the seed articles), "
+            f"({'every sentence from templates' if share >= 1 else f'{share:.0%} of the sentences from templates, the rest from the seed articles'}), "
             f"{first['suggestions'] / kilobytes:.1f} suggestions/KB"
         )
         for key, name in (
