@@ -117,15 +117,22 @@ _NEEDS = {
 
 
 @cache
+def _relative_endings() -> tuple[str, ...]:
+    """The last words of the relative dates ("week" for "last week"; a one-word date also
+    capitalised), which end a word that hints at one."""
+    endings = set()
+    for entry in lexicons.entries("relative_dates"):
+        last = entry.text.split()[-1]
+        endings |= {last} if " " in entry.text else {last, last[0].upper() + last[1:]}
+    return tuple(sorted(endings))
+
+
+@cache
 def _hint_patterns() -> tuple[tuple[int, re.Pattern[str]], ...]:
     """A pattern per hint bit, for what an expression of a kind must hold where
     :func:`find_dates` would accept it (a word start, or after "mid-"): a digit; a year; a
     month name or a weekday name (without its dot, so "Jan" for "Jan.") ending a word; the
     last word of a relative date ("week" for "last week") ending a word."""
-    relative = set()
-    for entry in lexicons.entries("relative_dates"):
-        last = entry.text.split()[-1]
-        relative |= {last} if " " in entry.text else {last, last[0].upper() + last[1:]}
     start = r"(?:(?<![\w-])|(?<=[Mm][Ii][Dd]-))"
     months = _alternatives({name.rstrip(".") for name in lexicons.numbered("months")})
     weekdays = _alternatives({name.rstrip(".") for name in lexicons.numbered("weekdays")})
@@ -134,7 +141,7 @@ def _hint_patterns() -> tuple[tuple[int, re.Pattern[str]], ...]:
         (YEAR, re.compile(rf"{start}{_YEAR}\b")),
         (MONTH, re.compile(rf"{start}(?:{months})(?![\w-])")),
         (WEEKDAY, re.compile(rf"{start}(?:{weekdays})(?![\w-])")),
-        (RELATIVE, re.compile(rf"(?:{_alternatives(relative)})\b")),
+        (RELATIVE, re.compile(rf"(?:{_alternatives(_relative_endings())})\b")),
     )
 
 
@@ -145,11 +152,7 @@ def _letter_hints() -> tuple[dict[str, int], tuple[str, ...]]:
     names = {name.rstrip("."): MONTH for name in lexicons.numbered("months")}
     for name in lexicons.numbered("weekdays"):
         names[name.rstrip(".")] = names.get(name.rstrip("."), 0) | WEEKDAY
-    endings = set()
-    for entry in lexicons.entries("relative_dates"):
-        last = entry.text.split()[-1]
-        endings |= {last} if " " in entry.text else {last, last[0].upper() + last[1:]}
-    return names, tuple(sorted(endings))
+    return names, _relative_endings()
 
 
 def hints(text: str) -> int:
