@@ -27,11 +27,9 @@ from typing import TYPE_CHECKING
 from db.records import DocumentRecord
 from desktop.nlp import dates, lexicons
 from desktop.nlp.spans import Analysis, Suggestion, drop_nested, longest_first
-from desktop.nlp.tokens import PIECE, blank, text_pieces
+from desktop.nlp.tokens import PIECE, blank, own_blank, text_pieces
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.tokens import Doc
-
     from db.store import Store
 
 RULES = ("actors", "claims", "events", "dates")
@@ -184,8 +182,6 @@ assert DATE < SPACE and _LOWER_SHIFT + _KEY_SETS <= 52  # no two fields share a 
 STARTS = BREAK | QUOTE | NOUN | ATTRIBUTION | REPORTING | EVENT_VERB | NAME | DATE
 QUOTE_MARKS = frozenset('“"«„‘”»’')  # what QUOTE marks; every mark the claim rules read
 OPENS_CLAUSE = frozenset({"there", "it", "he", "she", "they", "we", "i", "you"})
-_TABLE_LIMIT = 100_000  # distinct words whose text a table remembers before it starts afresh
-_CODE_LIMIT = 1_000_000  # distinct words whose code a table remembers
 
 
 class _Anchors(dict):
@@ -193,28 +189,25 @@ class _Anchors(dict):
     first of those): a sequence is looked for only where its anchor occurs, so that a name
     like "the PMF" is tried at "PMF" rather than at every "the".
 
-    Keys are anchors (ORTH ids, or lower-cased texts when ``lower``); values are the pair
-    (what the one-token sequences stand for, ``(anchor position, sequence, what it stands
-    for)`` for the longer ones), each in the order added. Sequences are tuples of ORTH ids,
-    or of lower-cased texts."""
+    Keys are anchors (token texts, lower-cased when ``lower``); values are the pair (what
+    the one-token sequences stand for, ``(anchor position, sequence, what it stands for)``
+    for the longer ones), each in the order added. Sequences are tuples of token texts,
+    lower-cased when ``lower``."""
 
     def __init__(self, common: frozenset[str], lower: bool):
         super().__init__()
         self.common = common
         self.lower = lower
 
-    def add(self, tokens: Sequence[tuple[str, int]], value: object = None) -> None:
-        """Adds the sequence of ``(text, ORTH id)`` tokens."""
+    def add(self, tokens: Sequence[str], value: object = None) -> None:
+        """Adds the sequence of token texts ``tokens``."""
         if not tokens:
             return
         at = max(
             range(len(tokens)),
-            key=lambda k: (tokens[k][0].lower() not in self.common, len(tokens[k][0]), -k),
+            key=lambda k: (tokens[k].lower() not in self.common, len(tokens[k]), -k),
         )
-        if self.lower:
-            sequence: tuple = tuple(text.lower() for text, _ in tokens)
-        else:
-            sequence = tuple(orth for _, orth in tokens)
+        sequence = tuple(text.lower() for text in tokens) if self.lower else tuple(tokens)
         singles, longer = self.setdefault(sequence[at], ([], []))
         if len(sequence) == 1:
             if value not in singles:
@@ -223,22 +216,28 @@ class _Anchors(dict):
             longer.append((at, sequence, value))
 
 
-def _tokens(nlp, text: str) -> list[tuple[str, int]]:
-    return [(token.text, token.orth) for token in nlp.make_doc(text)]
+def _tokens(nlp, text: str) -> list[str]:
+    return [token.text for token in nlp.make_doc(text)]
 
 
 class _Lexicon:
     """Every lexicon the rules use, tokenized by one language's tokenizer, and the codes of
-    the words met so far (see ``BREAK`` … ``L_NO_CLAUSE``)."""
+    the words met so far (see ``BREAK`` … ``L_NO_CLAUSE``).
+
+    A word's code is kept in its lexeme, as the lexeme's rank (spaCy's row of its vector;
+    the rules' pipeline is their own and has no vectors): spaCy works it out as it makes
+    the lexeme, as it does the lexeme's other attributes, so that a page reads the codes of
+    all its tokens in one ``to_array`` call.
+    """
 
     def __init__(self, language: str | None):
         import numpy
-        from spacy.attrs import IDX, LENGTH, ORTH
+        from spacy.attrs import ID, IDX, LENGTH, ORTH
 
-        nlp = blank(language)
+        nlp = own_blank(blank(language).lang)
         self.nlp = nlp
         self.numpy = numpy
-        self.attributes = [IDX, LENGTH, ORTH]
+        self.attributes = [IDX, LENGTH, ID]
         verbs = lexicons.entries("reporting_verbs")
         self.reporting = frozenset(entry.text for entry in verbs)
         self.bare = frozenset(entry.text for entry in verbs if "bare" in entry.flags)
@@ -294,8 +293,8 @@ class _Lexicon:
             self.reporting,
             self.nouns,
             self.attribution,
-            (nlp.vocab.strings[orth] for orth in self.reporting_phrases),
-            (nlp.vocab.strings[orth] for orth in self.verb_phrases),
+            self.reporting_phrases,
+            self.verb_phrases,
             self.lost_hints,
             TERMINALS,
             QUOTE_MARKS,
@@ -309,9 +308,15 @@ class _Lexicon:
             PASSIVE,
             ("and", "that", "which", "who", "on", "-", "‑"),
         )
-        self.texts = _Texts(nlp.vocab.strings)
-        strings = nlp.vocab.strings
-        self.idioms = frozenset((strings.add(a), strings.add(b)) for a, b in IDIOMS)
+        # From here on spaCy codes each word it makes a lexeme for; those it has made
+        # already are coded here. The rules read none of the lexical attributes spaCy
+        # works out for a new word (norm, shape, prefix, suffix, flags), which on a corpus
+        # of new articles take a quarter of the tokenizer's time: their pipeline skips them.
+        getters = nlp.vocab.lex_attr_getters
+        getters.clear()
+        getters[ID] = self.code
+        for lexeme in nlp.vocab:
+            lexeme.rank = self.code(lexeme.orth_)
 
     def _sets(self, word: str) -> int:
         """The bits of the _KEY_SETS ``word`` belongs to, from bit 0."""
@@ -333,12 +338,11 @@ class _Lexicon:
                 bits |= 1 << k
         return bits
 
-    def code(self, word: str, orth: int) -> int:
-        """The code of ``word`` (ORTH id ``orth``) without NAME, which depends on the known
-        names."""
+    def code(self, word: str) -> int:
+        """The code of ``word`` without NAME, which depends on the known names."""
         low = word.lower()
         if word in self.listed or low in self.listed:
-            return self.listed_code(word, low, orth)
+            return self.listed_code(word, low)
         # In no list: what :meth:`listed_code` gives such a word, without its 40 tests.
         head = word[:1]
         code = dates.hints(word) << _DATE_SHIFT
@@ -366,7 +370,12 @@ class _Lexicon:
             code |= LOWERCASE
         return code
 
-    def listed_code(self, word: str, low: str, orth: int) -> int:
+    def mark_name(self, word: str) -> None:
+        """Gives ``word`` the NAME bit: it anchors a known name of some :class:`_NameTable`
+        (each page keeps only the anchors of its own table)."""
+        self.nlp.vocab[word].rank |= NAME
+
+    def listed_code(self, word: str, low: str) -> int:
         """The code of a word that is in some list, test by test."""
         head = word[:1]
         code = (
@@ -379,8 +388,8 @@ class _Lexicon:
             (QUOTE, word in QUOTE_MARKS),
             (NOUN, low in self.nouns),
             (ATTRIBUTION, low in self.attribution),
-            (REPORTING, orth in self.reporting_phrases),
-            (EVENT_VERB, orth in self.verb_phrases),
+            (REPORTING, word in self.reporting_phrases),
+            (EVENT_VERB, word in self.verb_phrases),
             (SPACE, word.isspace()),
             (NEWLINE, "\n" in word),
             (WORD, head.isalnum()),
@@ -417,44 +426,6 @@ class _Lexicon:
         return code
 
 
-class _Texts(dict):
-    """Token texts by ORTH id, looked up in the vocabulary once."""
-
-    def __init__(self, strings):
-        super().__init__()
-        self.strings = strings
-
-    def __missing__(self, orth: int) -> str:
-        if len(self) > _TABLE_LIMIT:
-            self.clear()
-        text = self[orth] = self.strings[orth]
-        return text
-
-
-class _Codes(dict):
-    """Codes by ORTH id, made on first sight, NAME included for the anchors of ``names``.
-
-    A corpus of 10,000 articles holds some 400,000 distinct words (new names and numbers
-    keep coming), so the table holds up to _CODE_LIMIT before it starts afresh; the codes
-    themselves are shared objects (a few hundred distinct values)."""
-
-    def __init__(self, lexicon: _Lexicon, names: _Anchors):
-        super().__init__()
-        self.lexicon = lexicon
-        self.names = names
-        self.strings = lexicon.nlp.vocab.strings
-        self.shared: dict[int, int] = {}
-
-    def __missing__(self, orth: int) -> int:
-        if len(self) > _CODE_LIMIT:
-            self.clear()
-        code = self.lexicon.code(self.strings[orth], orth)
-        if orth in self.names:
-            code |= NAME
-        code = self[orth] = self.shared.setdefault(code, code)
-        return code
-
-
 _lexicons: dict[str | None, _Lexicon] = {}
 _lexicon_lock = threading.Lock()
 
@@ -479,29 +450,27 @@ class Page:
     starts from.
 
     ``starts``, ``ends`` and ``codes`` have an item per token; ``word(i)`` is token ``i``'s
-    text. Every per-token list is made in C (``to_array``, ``tolist``, ``map`` over a dict,
-    numpy), never by a Python loop over the tokens: that alone would cost as much as the
-    tokenizer.
+    text. Every per-token list is made in C (``to_array``, ``tolist``, numpy), never by a
+    Python loop over the tokens: that alone would cost as much as the tokenizer.
     """
 
-    def __init__(self, doc: Doc, text: str, codes: _Codes):
-        lexicon = codes.lexicon
+    def __init__(self, text: str, names: _NameTable):
+        lexicon = names.lexicon
+        doc = lexicon.nlp.tokenizer(text)
         self.text = text
         self.size = size = len(doc)
-        self.texts = lexicon.texts
-        self.idioms = lexicon.idioms
+        numpy = lexicon.numpy
         if size:
             # One attribute a call: a call with several costs more than as many calls.
-            idx, length, orth = lexicon.attributes
+            idx, length, rank = lexicon.attributes
             starts = doc.to_array(idx)
             self.starts: list[int] = starts.tolist()
             self.ends: list[int] = (starts + doc.to_array(length)).tolist()
-            self.orths: list[int] = doc.to_array(orth).tolist()
+            bits = doc.to_array(rank)
         else:
-            self.starts, self.ends, self.orths = [], [], []
-        self.codes: list[int] = list(map(codes.__getitem__, self.orths))
-        numpy = lexicon.numpy
-        bits = numpy.fromiter(self.codes, dtype=numpy.uint64, count=size)
+            self.starts, self.ends = [], []
+            bits = numpy.zeros(0, dtype=numpy.uint64)
+        self.codes: list[int] = bits.tolist()
         flagged = numpy.flatnonzero(bits & STARTS)
         bits = bits[flagged]
 
@@ -521,7 +490,8 @@ class Page:
         self.event_verbs = sorted(
             s for s, _, _ in self._anchored(having(EVENT_VERB), lexicon.verb_phrases)
         )
-        self.names = self._anchored(having(NAME), codes.names)
+        known = names.anchors
+        self.names = self._anchored([i for i in having(NAME) if self.word(i) in known], known)
         self.sentences: list[tuple[int, int]] = []  # [first, last) tokens, spaces excluded
         self._segment(breaks)
         firsts = self._firsts = [first for first, _ in self.sentences]
@@ -538,15 +508,16 @@ class Page:
         self.sentence_of = sentence_of
 
     def word(self, index: int) -> str:
-        return self.texts[self.orths[index]]
+        return self.text[self.starts[index] : self.ends[index]]
 
     def _anchored(self, anchors: list[int], table: _Anchors) -> list:
         """``(start, end, value)`` for every sequence of ``table`` found at the ``anchors``."""
         found = []
-        texts, orths, size = self.texts, self.orths, self.size
+        text, starts, ends, size = self.text, self.starts, self.ends, self.size
         lower = table.lower
         for index in anchors:
-            singles, longer = table[texts[orths[index]].lower() if lower else orths[index]]
+            word = text[starts[index] : ends[index]]
+            singles, longer = table[word.lower() if lower else word]
             for value in singles:
                 found.append((index, index + 1, value))
             for at, sequence, value in longer:
@@ -555,15 +526,11 @@ class Page:
                 if start < 0 or end > size:
                     continue
                 other = start if at else start + 1  # a token besides the anchor, first
-                if (texts[orths[other]].lower() if lower else orths[other]) != sequence[
-                    other - start
-                ]:
+                word = text[starts[other] : ends[other]]
+                if (word.lower() if lower else word) != sequence[other - start]:
                     continue
-                if lower:
-                    span: tuple = tuple(texts[orth].lower() for orth in orths[start:end])
-                else:
-                    span = tuple(orths[start:end])
-                if span == sequence:
+                span = tuple(text[starts[k] : ends[k]] for k in range(start, end))
+                if (tuple(piece.lower() for piece in span) if lower else span) == sequence:
                     found.append((start, end, value))
         return found
 
@@ -679,12 +646,12 @@ def _claim(page: Page, label: str, first: int, last: int, rule: str) -> Suggesti
 
 
 class _NameTable:
-    """Known names as case-sensitive token sequences on one language's vocabulary, and the
-    word codes that mark their anchors."""
+    """Known names as case-sensitive token sequences on one language's vocabulary, their
+    anchors marked NAME in the lexicon."""
 
     def __init__(self, names: Sequence[KnownName], language: str | None):
-        nlp = blank(language)
-        lexicon = _lexicon(language)
+        lexicon = self.lexicon = _lexicon(language)
+        nlp = lexicon.nlp
         pronouns = lexicons.words("pronouns")
         groups: dict[tuple[str, str | None], set[str]] = {}
         for name in names:
@@ -699,7 +666,9 @@ class _NameTable:
         for target, variants in sorted(groups.items(), key=str):
             for text in sorted(variants):
                 anchors.add(_tokens(nlp, text), target)
-        self.codes = _Codes(lexicon, anchors)
+        self.anchors = anchors
+        for word in anchors:
+            lexicon.mark_name(word)
 
 
 def propagate_actors(page: Page) -> list[Suggestion]:
@@ -1076,7 +1045,6 @@ def _event_spans(
     order, those wholly inside another dropped (as :func:`drop_nested` would)."""
     codes, starts, ends, size = page.codes, page.starts, page.ends, page.size
     sentences, sentence_of = page.sentences, page.sentence_of
-    orths, idioms = page.orths, page.idioms
     found = []  # (start, -end, first token): sorted, the outer of two nested spans first
     triggers = [(start, end, False) for start, end in nouns]
     noun_starts = {start for start, _ in nouns}
@@ -1142,7 +1110,7 @@ def _event_spans(
                 right = cursor
                 continue
             if code & K_EVENT_PREP:
-                if cursor + 1 < limit and (orths[cursor], orths[cursor + 1]) in idioms:
+                if cursor + 1 < limit and (page.word(cursor), page.word(cursor + 1)) in IDIOMS:
                     break
                 end = _noun_phrase_end(page, cursor + 1, limit)
                 if end == cursor + 1 or codes[end - 1] & L_ADVERB:
@@ -1330,9 +1298,7 @@ class RuleSuggester:
         return found
 
     def _find(self, text: str, published: str | None, language: str | None) -> list[Suggestion]:
-        codes = self._names(language).codes
-        lexicon = codes.lexicon
-        page = Page(lexicon.nlp.tokenizer(text), text, codes)
+        page = Page(text, self._names(language))
         found: list[Suggestion] = []
         if "actors" in self.rules and self.names:
             found.extend(propagate_actors(page))

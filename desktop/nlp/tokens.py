@@ -35,15 +35,22 @@ def blank(language: str | None = None) -> Language:
     with _lock:
         pipeline = _pipelines.get(code)
         if pipeline is None:
-            import spacy
-
             try:
-                pipeline = spacy.blank(code)
+                pipeline = own_blank(code)
             except Exception:  # spaCy raises ImportError or its own error for unknown codes
-                pipeline = _pipelines.get(DEFAULT_LANGUAGE) or spacy.blank(DEFAULT_LANGUAGE)
-            pipeline.max_length = 10**8  # tokenizing only: long articles are fine
+                pipeline = _pipelines.get(DEFAULT_LANGUAGE) or own_blank(DEFAULT_LANGUAGE)
             _pipelines[code] = pipeline
         return pipeline
+
+
+def own_blank(language: str) -> Language:
+    """A new blank pipeline for the spaCy language code ``language``, with a vocabulary of
+    its own: for a user that writes to its lexemes, which the shared one must not see."""
+    import spacy
+
+    pipeline = spacy.blank(language)
+    pipeline.max_length = 10**8  # tokenizing only: long articles are fine
+    return pipeline
 
 
 def tokenize(text: str, language: str | None = None) -> Doc:

@@ -405,7 +405,7 @@ def test_lexicons_and_names_are_found_where_spacys_phrase_matcher_finds_them(cor
             else:
                 label, uuid = key.split(" ")
                 expected_names.add((start, end, (label, None if uuid == "None" else uuid)))
-        page = Page(doc, text, suggester._names("en").codes)
+        page = Page(text, suggester._names("en"))
         assert set(page.nouns) == expected["nouns"]
         assert set(page.phrases) == expected["phrases"]
         assert set(page.reporting) == expected["reporting"]
@@ -441,8 +441,7 @@ def test_a_word_in_no_list_gets_the_code_the_lists_would_give_it(corpus):
     words |= set(lexicon.listed)
     words = set().union(*map(_word_variants, words))
     for word in words:
-        orth = nlp.vocab.strings.add(word)
-        assert lexicon.code(word, orth) == lexicon.listed_code(word, word.lower(), orth), word
+        assert lexicon.code(word) == lexicon.listed_code(word, word.lower()), word
 
 
 @settings(max_examples=300, deadline=None)
@@ -451,8 +450,50 @@ def test_any_text_gets_the_code_the_lists_would_give_it(word):
     from desktop.nlp.rules import _lexicon
 
     lexicon = _lexicon("en")
-    orth = lexicon.nlp.vocab.strings.add(word)
-    assert lexicon.code(word, orth) == lexicon.listed_code(word, word.lower(), orth)
+    assert lexicon.code(word) == lexicon.listed_code(word, word.lower())
+
+
+def _cuts_and_codes(text: str) -> None:
+    """The rules' own pipeline cuts ``text`` as the shared one does, and the codes a page
+    reads from its lexemes are those the lexicon gives the words."""
+    from desktop.nlp.rules import _KEY_MASK, NAME, Page, _lexicon
+    from desktop.nlp.tokens import blank
+
+    lexicon = _lexicon("en")
+    assert lexicon.nlp is not blank("en")
+    page = Page(text, RuleSuggester()._names("en"))
+    shared = blank("en").make_doc(text)
+    assert page.starts == [token.idx for token in shared]
+    assert page.ends == [token.idx + len(token) for token in shared]
+    firsts = {first for first, _ in page.sentences}
+    for index, token in enumerate(shared):
+        mask = ~NAME & ~(_KEY_MASK if index in firsts else 0)  # K_ bits differ at a first
+        assert page.codes[index] & mask == lexicon.code(token.text) & mask, token.text
+
+
+def test_the_rules_own_pipeline_cuts_as_the_shared_one_and_codes_every_word(corpus):
+    """The rules tokenize with a pipeline of their own whose lexemes carry the word codes
+    (spaCy works a code out as it makes a lexeme, and none of its lexical attributes)."""
+    for path in sorted(corpus.glob("*.txt")):
+        _cuts_and_codes(path.read_text(encoding="utf-8"))
+    _cuts_and_codes("Wed. 3 p.m.: “U.S. strikes” — can't\r\n\u2028 👩🏽‍⚕️ said… e\u0301 שלום")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aA1 .,\n’'“\"-—éWedMon:)("), max_size=40) | st.text())
+def test_any_text_is_cut_and_coded_as_the_shared_pipeline_would(text):
+    _cuts_and_codes(text)
+
+
+def test_names_of_one_suggester_are_not_found_by_another():
+    """Anchors of known names are marked in the lexemes, which every suggester of a
+    language shares; each page keeps only its own suggester's names."""
+    text = "Kataib Hezbollah and Joe Biden met."
+    first = RuleSuggester([KnownName("Kataib Hezbollah", "Actor")], rules=("actors",))
+    second = RuleSuggester([KnownName("Joe Biden", "Actor")], rules=("actors",))
+    assert spans(first.find(text)) == {where(text, "Kataib Hezbollah")}
+    assert spans(second.find(text)) == {where(text, "Joe Biden")}
+    assert spans(RuleSuggester(rules=("actors",)).find(text)) == set()
 
 
 def test_unknown_rules_are_refused():
