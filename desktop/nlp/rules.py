@@ -30,6 +30,8 @@ from desktop.nlp.spans import Analysis, Suggestion, drop_nested, longest_first
 from desktop.nlp.tokens import PIECE, blank, own_blank, text_pieces
 
 if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+
     from db.store import Store
 
 RULES = ("actors", "claims", "events", "dates")
@@ -1369,6 +1371,13 @@ def _longest_hits(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
         kept.append((start, end))
         reach = end
     return kept
+
+
+def rules_pipeline(language: str | None = None) -> Language:
+    """The pipeline the rules tokenize with: the blank pipeline of ``language`` (see
+    :func:`desktop.nlp.tokens.blank`, whose cuts it shares), with a vocabulary of its own whose
+    lexemes carry the rules' word codes and none of spaCy's lexical attributes."""
+    return _lexicon(language).nlp
 
 
 def rules_for(
