@@ -1,4 +1,5 @@
-"""spaCy tokens for Dossier: one shared blank tokenizer per language, and snapping to tokens.
+"""spaCy tokens for Dossier: one shared blank tokenizer per language (or one of its own, for
+a user that writes to its vocabulary), and snapping to tokens.
 
 spaCy is imported on first use, never at import time, so that the window can appear before
 spaCy has loaded. Token offsets are Python code points, like every offset in Dossier.
