@@ -403,23 +403,19 @@ class AgreementDialog(QDialog):
     # --- public API --------------------------------------------------------------------------
 
     def prepare(self, annotators: list[str] | None = None) -> None:
-        """Fill the choices from the project; ``annotators`` are checked (default: everyone
-        but oneself and gold, or everyone if that leaves fewer than two)."""
-        store = self.session.store
-        records = store.annotators()
-        names = [a.name for a in records if not a.is_gold] + [a.name for a in records if a.is_gold]
-        if annotators is None:
-            annotators = self.checked() or [
-                a.name for a in records if not a.is_gold and a.id != self.session.annotator.id
-            ]
-            if len(annotators) < 2:
-                annotators = [a.name for a in records if not a.is_gold]
-        checklist.fill(self.annotators, [(name, name, name in annotators) for name in names])
-        self.documents.clear()
-        self.documents.addItem(f"All documents ({store.document_count()})", None)
-        document = self.session.document
-        if document is not None:
-            self.documents.addItem(f"Only “{document.title[:40]}”", [document.id])
+        """Fill the choices from the project; ``annotators`` are checked (default: those
+        checked before; see :func:`checklist.annotators_to_compare`)."""
+        session = self.session
+        store, document = session.store, session.document
+        rows = checklist.annotators_to_compare(
+            store.annotators(),
+            session.annotator.name,
+            self.checked() if annotators is None else annotators,
+            gold=True,
+        )
+        checklist.fill(self.annotators, rows)
+        only = [document.id] if document is not None else None
+        checklist.fill_scope(self.documents, store.document_count(), document, only)
         self._on_annotators_changed()
 
     def checked(self) -> list[str]:

@@ -74,7 +74,7 @@ FILTERS = (
     ("Disagreements", lambda review, item: item.is_disagreement),
     ("Agreed", lambda review, item: not item.is_disagreement),
 )
-ALL_DOCUMENTS, OPEN_DOCUMENT = "all", "open"
+OPEN_DOCUMENT = "open"  # the scope "only the open document", whichever it is on Compare
 KEY_HINT = (
     "<b>1</b>–<b>{n}</b> take a side · <b>Enter</b> keep · <b>E</b> edit · "
     "<b>Backspace</b> reject · <b>Space</b> next pending · <b>A</b> accept all agreed · "
@@ -527,20 +527,15 @@ class ReviewSetupWidget(QWidget):
 
     def prepare(self) -> None:
         """Fill the lists from the project, keeping what was checked."""
-        before = set(self.checked())
-        store = self._session.store
-        names = [a.name for a in store.annotators() if not a.is_gold]
-        if not before:
-            me = self._session.annotator.name
-            before = {name for name in names if name != me}
-            if len(before) < 2:
-                before = set(names)
-        checklist.fill(self.annotators, [(name, name, name in before) for name in names])
-        document = self._session.document
-        self.documents.clear()
-        self.documents.addItem(f"All documents ({store.document_count()})", ALL_DOCUMENTS)
-        if document is not None:
-            self.documents.addItem(f"Only “{_short(document.title, 40)}”", OPEN_DOCUMENT)
+        session = self._session
+        store = session.store
+        rows = checklist.annotators_to_compare(
+            store.annotators(), session.annotator.name, self.checked(), gold=False
+        )
+        checklist.fill(self.annotators, rows)
+        checklist.fill_scope(
+            self.documents, store.document_count(), session.document, OPEN_DOCUMENT
+        )
         self._on_annotators_changed()
 
     def set_checked(self, names: list[str]) -> None:
