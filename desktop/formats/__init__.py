@@ -161,7 +161,7 @@ FORMATS: dict[str, FormatInfo] = {
         FormatInfo(
             "labelstudio",
             "labelstudio",
-            "Label Studio JSON tasks (UTF-16 offsets; suggestions as predictions) and config",
+            "Label Studio JSON tasks (suggestions as predictions) and its labelling config",
             True,
             True,
             ".json",

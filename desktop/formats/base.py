@@ -67,7 +67,7 @@ class ReadResult:
     """What a reader got from one file."""
 
     batch: ImportBatch
-    skipped: dict[str, int] = field(default_factory=dict)  # e.g. {"rejected": 3}
+    skipped: dict[str, int] = field(default_factory=dict)  # e.g. {"rejected tasks": 3}
     attributed: dict[str, str] = field(default_factory=dict)  # file -> annotator from its name
 
 

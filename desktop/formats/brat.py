@@ -5,7 +5,13 @@ per annotator holding ``.txt`` and ``.ann`` for each document the annotator labe
 compares annotators folder by folder). Documents nobody labelled sit at the top with an
 empty ``.ann``, ready to annotate. An ``.ann`` holds:
 
-- ``T`` a span (its covered text with line breaks as spaces, as brat writes it),
+- ``T`` a span. brat checks that a T line's text is its fragments' text joined by one
+  space, and an ``.ann`` line cannot hold a line break (brat splits lines as Python's
+  ``str.splitlines`` does: CR, LF, U+2028, U+2029, U+0085, VT, FF and FS/GS/RS too). So a
+  span that runs over line breaks is written, as brat's own editor writes a selection over
+  lines, as fragments split at each break (``T1<TAB>Claim 38 48;50 53<TAB>officials. قال``),
+  line breaks at a span's ends are left out, and a span of nothing but line breaks is left
+  out too (both are counted in the export's report),
 - ``R`` a relation (``Arg1`` the head, ``Arg2`` the tail),
 - ``A`` an attribute: valued (``A1<TAB>stance T1 critical``) when the value is one word of
   text, binary (``A2<TAB>negated T1``) when it is true,
@@ -18,9 +24,11 @@ text or true, line breaks inside notes (they become spaces), suggestions, confid
 uuids, or the documents' titles and metadata; an annotator's name loses the characters a
 folder name cannot hold (``/``, ``:``...), which become ``_``.
 
-Import reads ``T``, ``R``, ``A``/``M``, ``N``, ``#`` and ``E`` lines. A discontinuous span
-(``T1<TAB>Location 0 5;16 23<TAB>...``) becomes one span from its first start to its last
-end, its fragments kept in the attribute ``brat_fragments`` (``"0-5;16-23"``). An event
+Import reads ``T``, ``R``, ``A``/``M``, ``N``, ``#`` and ``E`` lines, split into lines as brat
+splits them. Fragments with nothing but line breaks between them are one span again. A
+discontinuous span (``T1<TAB>Location 0 5;16 23<TAB>...``) becomes one span from its first
+start to its last end, its fragments kept in the attribute ``brat_fragments``
+(``"0-5;16-23"``). An event
 (``E1<TAB>Attack:T2 Agent:T1``) is its trigger span with a relation to each argument,
 named after the role in lower case (``agent``). Equivalences (``*``) are not read. The
 annotator is ``--annotator``, else the name of the folder holding the ``.ann``.
@@ -53,14 +61,24 @@ VISUAL = "visual.conf"
 DOSSIER_DB = "dossier"  # the normalisation database name of Dossier's canonical entities
 # Every character str.splitlines breaks at: brat reads .ann files line by line that way.
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_TEXT_RUN = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+_BREAKS_ONLY = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
+LINE_BREAKS_ONLY = "spans of nothing but line breaks left out (a brat span cannot hold one)"
+TRIMMED = "spans shortened by the line breaks at their ends (a brat span cannot hold one)"
 _WHITESPACE = re.compile(r"\s+")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f/\\:*?"<>|]+')
 _ID = re.compile(r"[TRAMNE#*]\d*$")
 
 
 def one_line(text: str) -> str:
-    """``text`` with every line break replaced by a space, as brat writes covered text."""
+    """``text`` with every line break replaced by a space, for notes and entity names."""
     return _LINE_BREAKS.sub(" ", text)
+
+
+def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The pieces of ``text[start:end]`` between line breaks, as brat's editor splits a
+    selection over lines: every run of characters that holds no line break."""
+    return [match.span() for match in _TEXT_RUN.finditer(text, start, end)]
 
 
 def brat_type(name: str) -> str:
@@ -144,10 +162,24 @@ def _ann(item: ExportDocument, spans, scheme: _Scheme, context: ExportContext) -
     extra: list[str] = []
     attribute_number = note_number = link_number = 0
     left_out = 0
+    text = item.document.text
+    pieces = {span.uuid: fragments(text, span.start, span.end) for span in spans}
+    context.note(LINE_BREAKS_ONLY, sum(1 for span in spans if not pieces[span.uuid]))
+    spans = [span for span in spans if pieces[span.uuid]]
+    context.note(
+        TRIMMED,
+        sum(
+            1
+            for span in spans
+            if (pieces[span.uuid][0][0], pieces[span.uuid][-1][1]) != (span.start, span.end)
+        ),
+    )
     for number, span in enumerate(spans, start=1):
         tid = ids[span.uuid] = f"T{number}"
         kind = kinds[tid] = scheme.entity(span.label)
-        lines.append(f"{tid}\t{kind} {span.start} {span.end}\t{one_line(span.text)}")
+        offsets = ";".join(f"{start} {end}" for start, end in pieces[span.uuid])
+        covered = " ".join(text[start:end] for start, end in pieces[span.uuid])
+        lines.append(f"{tid}\t{kind} {offsets}\t{covered}")
         for key, value in span.attributes.items():
             line = scheme.attribute_line(key, value, kind)
             if line is None:
@@ -295,8 +327,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
 def _parse(source: str, path: Path) -> dict[str, tuple[str, int, str, str]]:
     """Every annotation line by ID: (kind, line number, body, text after the second TAB)."""
     lines: dict[str, tuple[str, int, str, str]] = {}
-    for number, raw in enumerate(source.split("\n"), start=1):
-        line = raw.rstrip("\r")
+    for number, line in enumerate(source.splitlines(), start=1):
         if not line.strip():
             continue
         ident, tab, rest = line.partition("\t")
@@ -397,7 +428,7 @@ def _span(
     kind, _, offsets = body.partition(" ")
     if not kind or not offsets:
         raise InputError(path, number, f"a T line needs a type and offsets, found {body!r}")
-    fragments = []
+    pieces = []
     for fragment in offsets.split(";"):
         parts = fragment.split()
         if len(parts) != 2 or not all(part.isdigit() for part in parts):
@@ -411,18 +442,18 @@ def _span(
                 number,
                 f"offsets {start}-{end} fall outside the text of {len(text)} characters",
             )
-        fragments.append((start, end))
-    covered = " ".join(text[start:end] for start, end in fragments)
+        pieces.append((start, end))
+    covered = " ".join(text[start:end] for start, end in pieces)
     if tail and one_line(tail) != one_line(covered):
         raise InputError(
             path,
             number,
             f"text {tail[:60]!r} disagrees with the document, which has {covered[:60]!r} there",
         )
-    start, end = min(s for s, _ in fragments), max(e for _, e in fragments)
+    start, end = min(s for s, _ in pieces), max(e for _, e in pieces)
     attributes: dict[str, Any] = {}
-    if len(fragments) > 1:
-        attributes["brat_fragments"] = ";".join(f"{s}-{e}" for s, e in fragments)
+    if not _split_at_line_breaks(pieces, text):
+        attributes["brat_fragments"] = ";".join(f"{s}-{e}" for s, e in pieces)
     return NewSpan(
         label=names.get(kind, kind),
         start=start,
@@ -430,6 +461,15 @@ def _span(
         annotator=annotator,
         attributes=attributes,
         where=f"{path}:{number}",
+    )
+
+
+def _split_at_line_breaks(pieces: list[tuple[int, int]], text: str) -> bool:
+    """Whether a T line's fragments are one stretch of text cut only at its line breaks."""
+    ordered = sorted(pieces)
+    return all(
+        _BREAKS_ONLY.fullmatch(text, before[1], after[0]) is not None
+        for before, after in zip(ordered, ordered[1:], strict=False)
     )
 
 

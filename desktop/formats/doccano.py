@@ -4,16 +4,24 @@
 - entity form: ``{"text": ..., "entities": [{"id", "start_offset", "end_offset", "label"}],
   "relations": [{"id", "from_id", "to_id", "type"}]}``
 
-Other keys are kept as document metadata. The annotator is the record's ``annotator`` or
-``user`` field unless ``--annotator`` names one; failing both, the file's name (doccano
-exports one file per user, named after the user). A record that names its annotator but
-holds no span marks the document done for that annotator.
+Other keys are kept as document metadata (the keys of a ``meta`` object among them). The
+annotator is the record's ``annotator`` or ``user`` field unless ``--annotator`` names one;
+failing both, the file's name (doccano exports one file per user, named after the user). A
+record that names its annotator but holds no span marks the document done for that
+annotator.
 
-Export writes one record per document and annotator, with an ``annotator`` key (a document
-nobody labelled is a record with no spans, ready to annotate). A doccano project reads one
-form per file, so the whole file takes the entity form when any exported spans are related,
-and the list form otherwise. doccano cannot carry attributes, notes, links to canonical
-entities or suggestions; the list form cannot carry relations.
+Export writes one record per document and annotator (a document nobody labelled is a record
+with no spans, ready to annotate). Every record has the same keys, ``null`` where it has no
+value: doccano reads a file with pandas, which fills a key missing from some records with
+NaN, and its database then refuses the whole upload. The keys are ``text``, the spans,
+``annotator``, ``title``, ``source``, ``url``, ``published``, ``language`` and ``meta`` (the
+rest of the document's metadata, an object, so that no column mixes numbers and nulls,
+which pandas would also turn into NaN). A doccano project reads one form per file, so the
+whole file takes the entity form when any exported spans are related, and the list form
+otherwise. Unless the project allows overlapping spans, doccano keeps, of spans that
+overlap, only the first by start offset, silently: the export counts the spans it would
+drop. doccano cannot carry attributes, notes, links to canonical entities or suggestions;
+the list form cannot carry relations.
 """
 
 from __future__ import annotations
@@ -45,14 +53,13 @@ from desktop.formats.base import (
     dumps_bytes,
     examples,
     iter_jsonl,
-    metadata_of,
     optional,
     relations_among,
     require,
     utf16_to_code_points,
 )
 
-_KNOWN = {"text", "label", "labels", "entities", "relations", "annotator", "user", "id"}
+_KNOWN = {"text", "label", "labels", "entities", "relations", "annotator", "user", "id", "meta"}
 
 
 def read(path: Path, options: ImportOptions) -> ReadResult:
@@ -155,7 +162,16 @@ def _raw_spans(record: dict[str, Any], path: Path, line: int) -> list[tuple[Any,
 
 
 def _document(record: dict[str, Any], text: str, path: Path, line: int) -> NewDocument:
-    items = [(key, value) for key, value in record.items() if key not in _KNOWN]
+    items = [
+        (key, value)
+        for key, value in record.items()
+        if key not in _KNOWN and value is not None  # null: a key Dossier writes on every record
+    ]
+    meta = record.get("meta")
+    if isinstance(meta, dict):
+        items.extend(meta.items())
+    elif meta is not None:
+        items.append(("meta", meta))
     if "id" in record:
         items.append(("doccano_id", record["id"]))
     return document_from(text, items, path, line)
@@ -163,8 +179,14 @@ def _document(record: dict[str, Any], text: str, path: Path, line: int) -> NewDo
 
 # --- writing -----------------------------------------------------------------------------
 
-# Keys the reader gives a meaning to; document metadata never takes them over.
-_RESERVED = _KNOWN | set(METADATA_FIELDS) | {"entities", "relations"}
+# Document fields written as keys of their own; the rest of the metadata goes under "meta".
+_FIELDS = ("title", "source", "url", "published", "language")
+# Metadata keys the reader would take for document fields; the fields themselves carry them.
+_RESERVED = set(METADATA_FIELDS)
+OVERLAP_DROPPED = (
+    "overlapping spans doccano drops unless the project allows overlapping spans "
+    "(Settings → Allow overlapping spans)"
+)
 
 
 def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:
@@ -180,16 +202,17 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
             to_utf16 = Utf16Offsets(document.text).to_utf16
             for annotator, spans in labelled:
                 record: dict[str, Any] = {"text": document.text}
+                offsets = [(to_utf16(span.start), to_utf16(span.end)) for span in spans]
                 if entity_form:
                     ids = {}
                     entities = []
-                    for span in spans:
+                    for span, (start, end) in zip(spans, offsets, strict=True):
                         ids[span.uuid] = entity_id = next(entity_ids)
                         entities.append(
                             {
                                 "id": entity_id,
-                                "start_offset": to_utf16(span.start),
-                                "end_offset": to_utf16(span.end),
+                                "start_offset": start,
+                                "end_offset": end,
                                 "label": span.label,
                             }
                         )
@@ -205,15 +228,34 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
                     ]
                 else:
                     record["label"] = [
-                        [to_utf16(span.start), to_utf16(span.end), span.label] for span in spans
+                        [start, end, span.label]
+                        for span, (start, end) in zip(spans, offsets, strict=True)
                     ]
-                if annotator is not None:
-                    record["annotator"] = annotator
+                record["annotator"] = annotator
                 record.update(fields)
+                context.note(OVERLAP_DROPPED, dropped_by_doccano(offsets))
                 stream.write(dumps_bytes(record))
                 stream.write(b"\n")
 
 
+def dropped_by_doccano(offsets: list[tuple[int, int]]) -> int:
+    """How many of one record's spans a doccano project without overlapping spans drops.
+
+    doccano sorts a record's spans by start offset (a stable sort) and keeps a span only
+    when it starts at or after the end of the last span it kept.
+    """
+    dropped, last_end = 0, -1
+    for start, end in sorted(offsets, key=lambda pair: pair[0]):
+        if start >= last_end:
+            last_end = end
+        else:
+            dropped += 1
+    return dropped
+
+
 def _fields(item: ExportDocument) -> dict[str, Any]:
-    """The document's metadata as top-level keys, which doccano keeps as the example's meta."""
-    return metadata_of(item.document, _RESERVED)
+    """The document's metadata: the same keys for every document, ``None`` where it has none."""
+    document = item.document
+    fields: dict[str, Any] = {key: getattr(document, key) or None for key in _FIELDS}
+    fields["meta"] = {key: value for key, value in document.meta.items() if key not in _RESERVED}
+    return fields

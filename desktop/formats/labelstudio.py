@@ -1,24 +1,33 @@
-"""Label Studio JSON tasks for a ``<Labels>`` on a ``<Text>``, offsets in UTF-16 code units.
+"""Label Studio JSON tasks for a ``<Labels>`` on a ``<Text>``, offsets in code points.
 
-A task is ``{"id", "data": {"text", ...}, "annotations": [...], "predictions": [...]}``; a
-result item is ``{"id", "from_name": "label", "to_name": "text", "type": "labels",
+Label Studio counts offsets in code points, as Python does (its frontend walks ``[...text]``
+since its fix of emoji offsets), so offsets pass through unchanged. In a region's
+``value.text`` it writes every line break, ``\\r`` and ``\\n`` alike, as the two
+characters ``\\`` ``n`` (so CRLF is ``\\n\\n``); Dossier writes and reads that form too.
+
+A task is ``{"id", "data": {"text", ...}, "meta", "annotations": [...], "predictions": [...]}``;
+a result item is ``{"id", "from_name": "label", "to_name": "text", "type": "labels",
 "value": {"start", "end", "text", "labels"}}``. Relations are ``"type": "relation"`` items
 between region ids; an attribute or a note is a per-region ``textarea`` item that shares
 its region's id (``from_name`` is the attribute's name, or ``note``).
 
-Export: one task per document, one annotation per annotator (``completed_by`` is the
-annotator's number in the project, ``ground_truth`` marks the gold layer, and the task's
-``meta.annotators`` maps numbers to names), and, when suggestions are exported
-(``--status suggested``), one prediction per suggesting annotator with the span's
-confidence as ``score``. Region ids are the spans' uuids. Beside the tasks goes the
-labelling config that reads them (``NAME.label_config.xml``). Label Studio cannot carry
-attribute values other than text, links to canonical entities, or rejected spans.
+Export: one task per document, one annotation per annotator, and, when suggestions are
+exported (``--status suggested``), one prediction per suggesting annotator with the span's
+confidence as ``score``. An annotation has no ``completed_by``: Label Studio refuses a file
+whose ``completed_by`` is not one of its own users, and gives an annotation without one to
+the user who imports it. The annotators' names go in the task's ``meta.annotators``, keyed
+by annotation id; Label Studio keeps a task's ``meta`` and each imported annotation's id
+(as ``import_id``), so the names come back with its own export. ``ground_truth`` marks the
+gold layer. Region ids are the spans' uuids. Beside the tasks goes the labelling config
+that reads them (``NAME.label_config.xml``). Label Studio cannot carry attribute values
+other than text, links to canonical entities, or rejected spans.
 
 Import: annotations become accepted spans (cancelled ones are skipped and counted), and
 predictions become suggestions (origin ``model``, confidence from the item's or the
-prediction's ``score``). The annotator is ``--annotator``, else the name the task's
-``meta.annotators`` gives ``completed_by``, else ``completed_by`` itself (its ``email``
-when it is an object); a prediction's is its ``model_version``.
+prediction's ``score``). The annotator is ``--annotator``, else the name ``meta.annotators``
+gives the annotation's ``import_id`` (Label Studio's export) or, without one, its ``id``
+(Dossier's), else ``completed_by`` (its ``email`` when it is an object); a prediction's is
+its ``model_version``.
 """
 
 from __future__ import annotations
@@ -39,15 +48,14 @@ from desktop.formats.base import (
     ImportOptions,
     InputError,
     ReadResult,
-    Utf16Offsets,
     annotator_for,
     atomic_output,
     check_covered,
+    check_offsets,
     counted,
     dumps_bytes,
     read_text,
     relations_among,
-    utf16_to_code_points,
 )
 
 LABELS = "label"  # the <Labels> control
@@ -57,6 +65,16 @@ NOTE = "note"  # the per-region <TextArea> that holds a span's note
 _RESERVED = {LABELS, TEXT, NOTE, "relation", "relations"}
 _DOCUMENT_FIELDS = ("title", "source", "url", "published", "language")
 _WHITESPACE = re.compile(r"\s*")
+_LINE_BREAK = re.compile("[\r\n]")
+PREDICTIONS_BY_ID = (
+    "predictions given by id only (Label Studio's plain JSON export names them so; "
+    "its export snapshots with predictions carry them whole)"
+)
+
+
+def region_text(covered: str) -> str:
+    """A region's ``value.text`` as Label Studio writes it: each CR and LF as ``\\n``."""
+    return _LINE_BREAK.sub(r"\\n", covered)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -66,7 +84,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
     """Every task of a Label Studio JSON file; see the module's docstring."""
     batch = ImportBatch()
     result = ReadResult(batch)
-    cancelled = 0
+    cancelled = by_id = 0
     used_uuids: set[str] = set()
     for number, (line, task) in enumerate(_tasks(read_text(path), path), start=1):
         what = f"task {number}: "
@@ -77,7 +95,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             raise InputError(path, line, f"{what}'data' should be an object")
         text = _task_text(data, path, line, what)
         document = _document(task, data, text, path, line)
-        reading = _Task(document, text, Utf16Offsets(text), used_uuids, path, line)
+        reading = _Task(document, text, used_uuids, path, line)
         names = _annotator_names(task)
         annotations = _list(task, "annotations", path, line, what) or _list(
             task, "completions", path, line, what
@@ -89,15 +107,14 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             if annotation.get("was_cancelled"):
                 cancelled += 1
                 continue
-            completed_by = annotation.get("completed_by")
-            if isinstance(completed_by, dict):
-                completed_by = completed_by.get("email") or completed_by.get("id")
-            if not options.annotator and str(completed_by) in names:
-                completed_by = names[str(completed_by)]
-            annotator = annotator_for(completed_by, options, path, line, result)
+            annotator = annotator_for(_named(annotation, names), options, path, line, result)
             reading.read_results(annotation, annotator, where)
         for index, prediction in enumerate(_list(task, "predictions", path, line, what), start=1):
             where = f"{what}prediction {index}: "
+            if isinstance(prediction, int) and not isinstance(prediction, bool):
+                # Label Studio's plain JSON export names predictions by id only.
+                by_id += 1
+                continue
             if not isinstance(prediction, dict):
                 raise InputError(path, line, f"{where}expected an object")
             version = prediction.get("model_version")
@@ -108,7 +125,9 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             reading.read_results(prediction, annotator, where, prediction=True, score=score)
         batch.documents.append(document)
     if cancelled:
-        result.skipped = {"cancelled": cancelled}
+        result.skipped["cancelled annotations"] = cancelled
+    if by_id:
+        result.skipped[PREDICTIONS_BY_ID] = by_id
     return result
 
 
@@ -192,6 +211,22 @@ def _annotator_names(task: dict[str, Any]) -> dict[str, str]:
     return {str(key): value for key, value in names.items() if isinstance(value, str)}
 
 
+def _named(annotation: dict[str, Any], names: dict[str, str]) -> Any:
+    """Who made an annotation: the name ``meta.annotators`` gives its id, else ``completed_by``.
+
+    Label Studio's export keeps the id an annotation was imported with as ``import_id``
+    (null for an annotation made in Label Studio) and gives it an id of its own, which
+    must not be looked up; a file Dossier wrote has no ``import_id``.
+    """
+    key = annotation.get("import_id") if "import_id" in annotation else annotation.get("id")
+    if key is not None and str(key) in names:
+        return names[str(key)]
+    completed_by = annotation.get("completed_by")
+    if isinstance(completed_by, dict):
+        return completed_by.get("email") or completed_by.get("id")
+    return completed_by
+
+
 def _score(value: Any, path, line: int, what: str) -> float | None:
     if value is None:
         return None
@@ -225,7 +260,6 @@ class _Task:
 
     document: NewDocument
     text: str
-    offsets: Utf16Offsets
     used_uuids: set[str]  # region uuids already taken in this file
     path: Path
     line: int
@@ -285,10 +319,13 @@ class _Task:
             raise InputError(
                 path, line, f"{where}a text region needs 'start' and 'end' (not an HTML region)"
             )
-        start, end = utf16_to_code_points(
-            self.offsets, value["start"], value["end"], path, line, where
-        )
-        check_covered(self.text, start, end, value.get("text"), path, line, where)
+        start, end = check_offsets(value["start"], value["end"], len(self.text), path, line, where)
+        stated = value.get("text")
+        if stated is not None and stated != self.text[start:end]:
+            # Label Studio's own form, with line breaks as "\\n", is the other one accepted.
+            if stated == region_text(self.text[start:end]):
+                stated = None
+        check_covered(self.text, start, end, stated, path, line, where)
         labels = value.get("labels")
         if (
             not isinstance(labels, list)
@@ -371,7 +408,6 @@ def config_path(out: Path) -> Path:
 
 def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:
     """The tasks as one JSON array, one task per line, and the labelling config beside them."""
-    numbers = {annotator.name: annotator.id for annotator in context.annotators}
     gold = {annotator.name for annotator in context.annotators if annotator.is_gold}
     scheme = _Scheme(context)
     annotation_ids = iter(range(1, 1 << 62))
@@ -380,7 +416,7 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
             stream.write(b"[")
             separator = b"\n"
             for item in counted(documents, context):
-                task = _task(item, numbers, gold, annotation_ids, scheme, context)
+                task = _task(item, gold, annotation_ids, scheme, context)
                 stream.write(separator)
                 stream.write(dumps_bytes(task))
                 separator = b",\n"
@@ -390,7 +426,6 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
 
 def _task(
     item: ExportDocument,
-    numbers: dict[str, int],
     gold: set[str],
     annotation_ids: Iterator[int],
     scheme: _Scheme,
@@ -402,7 +437,6 @@ def _task(
         value = getattr(document, key)
         if value:
             data[key] = value
-    to_utf16 = Utf16Offsets(document.text).to_utf16
     accepted: dict[str, list[SpanRecord]] = {}
     suggested: dict[str, list[SpanRecord]] = {}
     rejected = 0
@@ -415,11 +449,13 @@ def _task(
             rejected += 1
     context.note("rejected spans (Label Studio has no place for them)", rejected)
     annotations = []
+    names: dict[str, str] = {}
     for annotator, spans in sorted(accepted.items()):
+        number = next(annotation_ids)
+        names[str(number)] = annotator
         annotation: dict[str, Any] = {
-            "id": next(annotation_ids),
-            "completed_by": numbers.get(annotator, 0),
-            "result": _results(item, spans, to_utf16, "manual", scheme, context),
+            "id": number,
+            "result": _results(item, spans, "manual", scheme, context),
             "was_cancelled": False,
             "ground_truth": annotator in gold,
             "created_at": min(span.created_at for span in spans),
@@ -432,11 +468,11 @@ def _task(
         prediction: dict[str, Any] = {"model_version": annotator}
         if scores:
             prediction["score"] = sum(scores) / len(scores)
-        prediction["result"] = _results(item, spans, to_utf16, "prediction", scheme, context)
+        prediction["result"] = _results(item, spans, "prediction", scheme, context)
         predictions.append(prediction)
     task: dict[str, Any] = {"id": document.id, "data": data}
     if annotations:
-        task["meta"] = {"annotators": {str(numbers.get(a, 0)): a for a in sorted(accepted)}}
+        task["meta"] = {"annotators": names}
     task["annotations"] = annotations
     task["predictions"] = predictions
     return task
@@ -445,7 +481,6 @@ def _task(
 def _results(
     item: ExportDocument,
     spans: list[SpanRecord],
-    to_utf16,
     origin: str,
     scheme: _Scheme,
     context: ExportContext,
@@ -453,14 +488,19 @@ def _results(
     results: list[dict[str, Any]] = []
     not_text = 0
     for span in spans:
-        start, end = to_utf16(span.start), to_utf16(span.end)
+        start, end = span.start, span.end
         region: dict[str, Any] = {
             "id": span.uuid,
             "from_name": LABELS,
             "to_name": TEXT,
             "type": "labels",
             "origin": origin,
-            "value": {"start": start, "end": end, "text": span.text, "labels": [span.label]},
+            "value": {
+                "start": start,
+                "end": end,
+                "text": region_text(span.text),
+                "labels": [span.label],
+            },
         }
         if origin == "prediction" and span.confidence is not None:
             region["score"] = span.confidence

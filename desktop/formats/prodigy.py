@@ -62,7 +62,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
     """The accepted tasks of a Prodigy JSONL file, with their spans and relations."""
     batch = ImportBatch()
     result = ReadResult(batch)
-    skipped = {"rejected": 0, "ignored": 0}
+    skipped = {"rejected tasks": 0, "ignored tasks": 0}
     for line, task in iter_jsonl(path):
         text = require(task, "text", str, path, line)
         if not text:
@@ -71,7 +71,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
         if answer not in ANSWERS:
             raise InputError(path, line, f"unknown answer {answer!r} (accept, reject or ignore)")
         if answer != "accept":
-            skipped["rejected" if answer == "reject" else "ignored"] += 1
+            skipped["rejected tasks" if answer == "reject" else "ignored tasks"] += 1
             continue
         document = _document(task, text, path, line)
         spans = optional(task, "spans", list, path, line) or []

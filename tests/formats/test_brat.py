@@ -211,7 +211,21 @@ def test_any_text_and_spans_round_trip(tmp_path, text, data):
     before, after = round_trip_spans(
         text, tricky_spans(data, text), "brat", tmp_path / "brat-roundtrip"
     )
-    assert after == before
+    # A brat span holds no line break at its ends, and none that is all line breaks.
+    expected = set()
+    for text_, label, start, end, _, annotator in before:
+        while start < end and is_line_break(text_[start]):
+            start += 1
+        while end > start and is_line_break(text_[end - 1]):
+            end -= 1
+        if start < end:
+            expected.add((text_, label, start, end, text_[start:end], annotator))
+    assert after == expected
+
+
+def is_line_break(character: str) -> bool:
+    """Whether Python's splitlines, and so brat, breaks a line at ``character``."""
+    return len(f"a{character}b".splitlines()) == 2
 
 
 def test_exporting_over_a_folder_that_is_not_an_export_is_refused(rich, tmp_path):

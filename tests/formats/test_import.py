@@ -117,7 +117,7 @@ def test_prodigy_accepts_only_accepted_tasks(memory_store, tmp_path):
         ],
     )
     report = import_paths(memory_store, [path])
-    assert report.skipped == {"rejected": 1, "ignored": 1}
+    assert report.skipped == {"rejected tasks": 1, "ignored tasks": 1}
     assert memory_store.document_count() == 1
     document = memory_store.document(report.summary.document_ids[0])
     assert (document.source, document.url) == ("Reuters", "http://x")

@@ -1,10 +1,12 @@
-"""Label Studio: tasks exactly as formats.md has them (UTF-16 offsets), one annotation per
-annotator, suggestions as predictions; import of annotations and predictions."""
+"""Label Studio: tasks exactly as formats.md has them (code-point offsets, line breaks in
+``value.text`` as ``\\n``, no ``completed_by``), one annotation per annotator, suggestions as
+predictions; import of annotations and predictions, and of Label Studio's own export."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 from db.records import ExportFilter
 from desktop.formats import ExportOptions, ImportOptions, InputError, export_project, import_paths
-from desktop.formats.labelstudio import config_path
+from desktop.formats.labelstudio import PREDICTIONS_BY_ID, config_path
 from tests.formats.project import (
     TEXT_A,
     TEXT_C,
@@ -23,7 +25,6 @@ from tests.formats.project import (
     spans_of,
     tricky_spans,
     tricky_text,
-    utf16,
 )
 
 
@@ -35,24 +36,23 @@ def export(store, tmp_path, statuses=(), **filter_fields):
 
 
 def test_tasks_are_what_label_studio_reads(rich, tmp_path):
-    """Field by field against formats.md, with an emoji (four UTF-16 units) before every span."""
+    """Field by field against formats.md, with an emoji (two code points, four UTF-16 units)
+    before every span: Label Studio counts code points, so the offsets are Python's."""
     _, tasks = export(rich.store, tmp_path)
     task = next(t for t in tasks if t["data"]["text"] == TEXT_A)
     assert isinstance(task["id"], int)
     assert task["data"] == {"text": TEXT_A, "title": "Strike on Baghdad", "source": "Reuters"}
-    numbers = {a.name: a.id for a in rich.store.annotators()}
-    assert [a["completed_by"] for a in task["annotations"]] == [
-        numbers["analyst_a"],
-        numbers["analyst_b"],
-        numbers["gold"],
-    ]
+    # No completed_by: Label Studio refuses one that is not its own user's id or e-mail.
+    assert all("completed_by" not in a for a in task["annotations"])
+    ids = [a["id"] for a in task["annotations"]]
+    assert len(set(ids)) == 3 and all(isinstance(i, int) for i in ids)
     assert task["meta"]["annotators"] == {
-        str(numbers[n]): n for n in ("analyst_a", "analyst_b", "gold")
+        str(i): name for i, name in zip(ids, ("analyst_a", "analyst_b", "gold"), strict=True)
     }
     for annotation in task["annotations"]:
-        assert isinstance(annotation["id"], int)
         assert annotation["was_cancelled"] is False
-        assert annotation["ground_truth"] is (annotation["completed_by"] == numbers["gold"])
+        name = task["meta"]["annotators"][str(annotation["id"])]
+        assert annotation["ground_truth"] is (name == "gold")
     annotation = task["annotations"][0]
     regions = [r for r in annotation["result"] if r["type"] == "labels"]
     mine = [
@@ -61,8 +61,16 @@ def test_tasks_are_what_label_studio_reads(rich, tmp_path):
         if s.annotator == "analyst_a"
     ]
     assert [(r["value"]["start"], r["value"]["end"]) for r in regions] == [
-        (utf16(TEXT_A, s.start), utf16(TEXT_A, s.end)) for s in mine
+        (s.start, s.end) for s in mine
     ]
+    # What Label Studio's frontend draws: [...text].slice(start, end), code point by code point.
+    code_points = list(TEXT_A)
+    for region in regions:
+        value = region["value"]
+        assert (
+            "".join(code_points[value["start"] : value["end"]])
+            == TEXT_A[value["start"] : value["end"]]
+        )
     claim = next(r for r in regions if r["value"]["labels"] == ["Claim"])
     assert claim == {
         "id": rich.claim.uuid,
@@ -71,8 +79,8 @@ def test_tasks_are_what_label_studio_reads(rich, tmp_path):
         "type": "labels",
         "origin": "manual",
         "value": {
-            "start": TEXT_A.index("the US strike") + 2,  # 👍🏽 is two astral characters
-            "end": TEXT_A.index("the US strike") + 2 + len(rich.claim.text),
+            "start": TEXT_A.index("the US strike"),
+            "end": TEXT_A.index("the US strike") + len(rich.claim.text),
             "text": rich.claim.text,
             "labels": ["Claim"],
         },
@@ -98,7 +106,7 @@ def test_suggestions_leave_as_predictions_never_as_annotations(rich, tmp_path):
     assert prediction["score"] == pytest.approx(0.8)
     [region] = prediction["result"]
     assert region["origin"] == "prediction" and region["score"] == pytest.approx(0.8)
-    assert region["value"]["start"] == utf16(TEXT_A, rich.suggestion.start)
+    assert region["value"]["start"] == rich.suggestion.start
     assert region["value"]["labels"] == ["Actor"]
 
 
@@ -168,7 +176,7 @@ def test_label_studio_own_export_is_read(memory_store, tmp_path):
     """Region ids that are not uuids, completed_by as an object, a cancelled annotation, a
     relation drawn right to left, per-region choices, and a prediction scored per item."""
     text = "🇮🇶 Iraq said the militia fired."
-    iraq, militia = utf16(text, text.index("Iraq")), utf16(text, text.index("the militia"))
+    iraq, militia = text.index("Iraq"), text.index("the militia")
     tasks = [
         {
             "id": 7,
@@ -248,7 +256,7 @@ def test_label_studio_own_export_is_read(memory_store, tmp_path):
     path = tmp_path / "project-1.json"
     path.write_text(json.dumps(tasks, ensure_ascii=False, indent=2), encoding="utf-8")
     report = import_paths(memory_store, [path])
-    assert report.skipped == {"cancelled": 1}
+    assert report.skipped == {"cancelled annotations": 1}
     [document_id] = memory_store.document_ids()
     spans = memory_store.spans(document_id, statuses=("accepted", "suggested"))
     got = {(s.label, s.text, s.annotator, s.status, s.confidence) for s in spans}
@@ -280,7 +288,7 @@ def test_any_text_and_spans_round_trip(tmp_path, text, data):
     assert after == before
 
 
-def _task(result, text="😀 Biden spoke.") -> dict:
+def _task(result, text="😀 Biden spoke.") -> dict:  # "Biden" is 2-7 in code points
     return {"data": {"text": text}, "annotations": [{"completed_by": 1, "result": result}]}
 
 
@@ -290,18 +298,23 @@ def _region(start, end, labels=("Actor",), **extra) -> dict:
 
 
 BAD_TASKS = [
-    (_task([_region(1, 4)]), "task 2: annotation 1: result 1: offsets 1-4 cut an emoji"),
-    (_task([_region(3, 30)]), "task 2: annotation 1: result 1: offsets 3-30 fall outside"),
+    (_task([_region(7, 2)]), "task 2: annotation 1: result 1: start 7 is not before end 2"),
+    (_task([_region(2, 30)]), "task 2: annotation 1: result 1: offsets 2-30 fall outside"),
     (
-        _task([_region(3, 8, text="Obama")]),
+        # UTF-16 offsets, as Dossier wrote them before: "Biden" is 3-8 there.
+        _task([_region(3, 8, text="Biden")]),
+        "task 2: annotation 1: result 1: text 'Biden' disagrees",
+    ),
+    (
+        _task([_region(2, 7, text="Obama")]),
         "task 2: annotation 1: result 1: text 'Obama' disagrees",
     ),
     (
-        _task([_region(3, 8, labels=())]),
+        _task([_region(2, 7, labels=())]),
         "task 2: annotation 1: result 1: 'labels' should be a list",
     ),
     (
-        _task([_region(3, 8), {"from_id": "r1", "to_id": "r9", "type": "relation"}]),
+        _task([_region(2, 7), {"from_id": "r1", "to_id": "r9", "type": "relation"}]),
         "task 2: annotation 1: result 2: to_id 'r9' names no labelled region",
     ),
     ({"data": {"a": 1, "b": 2}}, "task 2: data has no 'text' to label"),
@@ -314,7 +327,7 @@ BAD_TASKS = [
 
 @pytest.mark.parametrize("bad,reason", BAD_TASKS)
 def test_a_bad_task_is_located_and_nothing_is_written(memory_store, tmp_path, bad, reason):
-    good = _task([_region(3, 8)])
+    good = _task([_region(2, 7, text="Biden")])
     path = tmp_path / "tasks.json"
     # One task per line after the first two lines: the bad task starts on line 3.
     path.write_text(
@@ -351,3 +364,56 @@ def test_the_corpus_round_trips(memory_store, fresh, corpus, tmp_path):
     import_paths(fresh, [out])
     assert spans_of(fresh) == spans_of(memory_store)
     assert len(spans_of(fresh)) == 64
+
+
+# --- files written by a real Label Studio ----------------------------------------------------
+
+DATA = Path(__file__).with_name("data")
+
+
+def test_a_real_label_studio_export_of_a_dossier_export_comes_back_exactly(rich, fresh):
+    """Label Studio 1.23.2's own JSON export of the rich project's tasks, imported into it
+    as Dossier wrote them, plus one annotation made in Label Studio over a CRLF: each span
+    after the emoji lands on the same characters, the analysts keep their names (through
+    ``import_id`` and the task's meta), and the annotation made there is its user's."""
+    path = DATA / "label-studio-1.23.2-export.json"
+    tasks = json.loads(path.read_text(encoding="utf-8"))
+    assert all("import_id" in a for t in tasks for a in t["annotations"])  # as exported
+    report = import_paths(fresh, [path])
+    made_there = {s for s in spans_of(fresh) if s[5] == "1"}
+    assert spans_of(fresh) - made_there == spans_of(rich.store)
+    start = TEXT_A.index("killed its commander.")
+    end = TEXT_A.index("denied it.") + len("denied it.")
+    assert made_there == {(TEXT_A, "Event", start, end, TEXT_A[start:end], "1")}
+    assert "\r\n" in TEXT_A[start:end]  # written by Label Studio as "\\n\\n"
+    assert relations_of(fresh) == relations_of(rich.store)
+    # Its plain export names predictions by id only: they are counted, not guessed.
+    assert report.skipped == {PREDICTIONS_BY_ID: 1}
+
+
+def test_a_real_label_studio_export_with_predictions_keeps_the_suggestions(rich, fresh):
+    path = DATA / "label-studio-1.23.2-export-with-predictions.json"
+    import_paths(fresh, [path])
+    assert spans_of(fresh, ("suggested",)) == spans_of(rich.store, ("suggested",))
+    [suggestion] = fresh.spans_where(statuses=("suggested",))
+    assert suggestion.confidence == pytest.approx(0.8)
+
+
+def test_line_breaks_in_region_text_are_read_as_label_studio_writes_them(memory_store, tmp_path):
+    """Label Studio writes CR and LF in ``value.text`` as ``\\n`` each (CRLF is ``\\n\\n``)."""
+    text = "First line.\r\nSecond\rthird\nfourth."
+    tasks = [
+        _task(
+            [_region(6, 19, text="line.\\n\\nSecond"), _region(13, 25, text="Second\\nthird")],
+            text=text,
+        )
+    ]
+    tasks[0]["annotations"][0]["result"][1]["id"] = "r2"
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    import_paths(memory_store, [path])
+    [document_id] = memory_store.document_ids()
+    assert {s.text for s in memory_store.spans(document_id)} == {
+        "line.\r\nSecond",
+        "Second\rthird",
+    }
