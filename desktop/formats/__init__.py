@@ -159,6 +159,14 @@ FORMATS: dict[str, FormatInfo] = {
             "",
         ),
         FormatInfo(
+            "xmi",
+            "xmi",
+            "UIMA CAS XMI for INCEpTION: TypeSystem.xml and an .xmi per document and annotator",
+            True,
+            True,
+            "",
+        ),
+        FormatInfo(
             "labelstudio",
             "labelstudio",
             "Label Studio JSON tasks (suggestions as predictions) and its labelling config",
@@ -205,6 +213,8 @@ ALIASES = {
     "md": "text",
     "txt": "text",
     "label-studio": "labelstudio",
+    "inception": "xmi",
+    "uima": "xmi",
 }
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -251,6 +261,8 @@ def detect_format(path: Path) -> str:
         return "text"
     if suffix == ".json":
         return "labelstudio"
+    if suffix == ".xmi":
+        return "xmi"
     if suffix in JSONL_SUFFIXES:
         record = first_record(path) or {}
         if "type" in record and record.get("type") in {"label", "annotator", "entity", "document"}:
@@ -310,6 +322,8 @@ def collect_files(paths: Sequence[str | Path], format_name: str = "auto") -> lis
                 if resolved in seen:
                     return
             seen.add(path.with_suffix(".txt").resolve())
+        if fmt == "xmi" and path.suffix.lower() != ".xmi" and not explicit:
+            return  # TypeSystem.xml and the like sit beside the CASes they describe
         seen.add(resolved)
         files.append((path, fmt))
 

@@ -439,6 +439,34 @@ def examples(item: ExportDocument) -> list[tuple[str, list[SpanRecord]]]:
     return sorted(by_annotator.items())
 
 
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f/\\:*?"<>|]+')
+
+
+def document_stem(item: ExportDocument, used: set[str]) -> str:
+    """A file name for a document in a folder export: its title made safe, then the start
+    of its hash; unique among ``used``, which it joins."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", item.document.title).strip("-")[:48].strip("-").lower()
+    stem = f"{slug or 'document'}-{item.document.content_hash[:12]}"
+    candidate, number = stem, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{stem}-{number}"
+    used.add(candidate)
+    return candidate
+
+
+def folder_name(annotator: str, used: set[str], reserved: Iterable[str] = ()) -> str:
+    """A folder name for an annotator: the characters a file name cannot hold become ``_``;
+    unique among ``used`` and never one of the ``reserved`` names (compared without case)."""
+    name = _UNSAFE_NAME.sub("_", annotator).strip(" .") or "annotator"
+    taken = {entry.lower() for entry in reserved}
+    candidate, number = name, 1
+    while candidate in used or candidate.lower() in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
+
+
 def relations_among(item: ExportDocument, spans: list[SpanRecord]) -> list[RelationRecord]:
     """The document's relations whose two ends are both among ``spans``."""
     if not item.relations:

@@ -51,7 +51,9 @@ from desktop.formats.base import (
     ReadResult,
     atomic_folder,
     counted,
+    document_stem,
     examples,
+    folder_name,
     read_text,
     relations_among,
 )
@@ -66,7 +68,6 @@ _BREAKS_ONLY = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
 LINE_BREAKS_ONLY = "spans of nothing but line breaks left out (a brat span cannot hold one)"
 TRIMMED = "spans shortened by the line breaks at their ends (a brat span cannot hold one)"
 _WHITESPACE = re.compile(r"\s+")
-_UNSAFE_NAME = re.compile(r'[\x00-\x1f/\\:*?"<>|]+')
 _ID = re.compile(r"[TRAMNE#*]\d*$")
 
 
@@ -97,14 +98,14 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
     with atomic_folder(out, _earlier_export) as root:
         for item in counted(documents, context):
             document = item.document
-            stem = _stem(item, stems)
+            stem = document_stem(item, stems)
             labelled = examples(item)
             if not labelled:
                 _write_pair(root, stem, document.text, "")
                 continue
             for annotator, spans in labelled:
                 folder = folders.get(annotator) or folders.setdefault(
-                    annotator, _folder_name(annotator, set(folders.values()))
+                    annotator, folder_name(annotator, set(folders.values()), (CONF, VISUAL))
                 )
                 ann = _ann(item, spans, scheme, context)
                 _write_pair(root / folder, stem, document.text, ann)
@@ -131,27 +132,6 @@ def _write_pair(folder: Path, stem: str, text: str, ann: str) -> None:
     for name, content in ((f"{stem}.txt", text), (f"{stem}.ann", ann)):
         with open(folder / name, "wb", buffering=0) as stream:
             stream.write(content.encode("utf-8", "surrogatepass"))
-
-
-def _stem(item: ExportDocument, used: set[str]) -> str:
-    """A file name for the document: its title, made safe, and the start of its hash."""
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", item.document.title).strip("-")[:48].strip("-").lower()
-    stem = f"{slug or 'document'}-{item.document.content_hash[:12]}"
-    candidate, number = stem, 1
-    while candidate in used:
-        number += 1
-        candidate = f"{stem}-{number}"
-    used.add(candidate)
-    return candidate
-
-
-def _folder_name(annotator: str, used: set[str]) -> str:
-    name = _UNSAFE_NAME.sub("_", annotator).strip(" .") or "annotator"
-    candidate, number = name, 1
-    while candidate in used or candidate.lower() in (CONF, VISUAL):
-        number += 1
-        candidate = f"{name}-{number}"
-    return candidate
 
 
 def _ann(item: ExportDocument, spans, scheme: _Scheme, context: ExportContext) -> str:

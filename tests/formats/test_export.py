@@ -24,7 +24,7 @@ from desktop.formats import (
 )
 from tests.formats.project import TEXT_A, build_rich, read_jsonl, snapshot
 
-LABEL_FORMATS = ("prodigy", "doccano", "spacy", "conll", "brat", "labelstudio")
+LABEL_FORMATS = ("prodigy", "doccano", "spacy", "conll", "brat", "xmi", "labelstudio")
 
 
 def output_for(tmp_path, name, options=None):
@@ -40,12 +40,21 @@ def test_the_registry_tells_a_dialog_what_it_needs(rich, tmp_path):
         "spacy",
         "conll",
         "brat",
+        "xmi",
         "labelstudio",
         "csv",
         "events",
         "claims",
     ]
-    assert import_formats() == ["jsonl", "text", "prodigy", "doccano", "brat", "labelstudio"]
+    assert import_formats() == [
+        "jsonl",
+        "text",
+        "prodigy",
+        "doccano",
+        "brat",
+        "xmi",
+        "labelstudio",
+    ]
     assert FORMATS["brat"].writes_folder() and not FORMATS["spacy"].writes_folder()
     assert FORMATS["spacy"].writes_folder(ExportOptions(split=0.2))
     assert [o.name for o in FORMATS["spacy"].options] == ["split", "seed", "overlap"]
@@ -93,9 +102,18 @@ def labelled(name: str, out) -> set[tuple[str, int, int]]:
         for ann in out.rglob("*.ann"):
             text = ann.with_suffix(".txt").read_bytes().decode("utf-8")
             for line in ann.read_text(encoding="utf-8").split("\n"):
-                if line.startswith("T"):
-                    _, start, end = line.split("\t")[1].split(" ")
-                    found.add((text, int(start), int(end)))
+                if line.startswith("T"):  # fragments split at line breaks: "T1\tX 0 5;7 9\t..."
+                    offsets = line.split("\t")[1].split(" ", 1)[1].replace(";", " ").split()
+                    found.add((text, int(offsets[0]), int(offsets[-1])))
+    elif name == "xmi":
+        import xml.etree.ElementTree as ET
+
+        for xmi in out.rglob("*.xmi"):
+            root = ET.parse(xmi).getroot()
+            text = next(e for e in root if e.tag.endswith("}Sofa")).get("sofaString")
+            for span in root.iter("{http:///webanno/custom.ecore}DossierSpan"):
+                begin, end = int(span.get("begin")), int(span.get("end"))
+                found.add((text, code_points(text, begin), code_points(text, end)))
     elif name == "spacy":
         from spacy.tokens import DocBin
         from spacy.vocab import Vocab
