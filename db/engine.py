@@ -7,6 +7,7 @@ written by a newer Dossier is refused and left exactly as it was.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -31,11 +33,24 @@ class NewerSchemaError(DatabaseError):
     """The database was written by a newer version of Dossier."""
 
 
+class NoProjectError(DatabaseError):
+    """No Dossier project where one was to be opened, and creating one was not asked for.
+
+    ``where`` is the file or the URL (without its password); ``detail`` says more, when
+    there is more to say than that the file or the schema is missing.
+    """
+
+    def __init__(self, where: str, detail: str | None = None):
+        self.where = where
+        self.detail = detail
+        super().__init__(f"no project at {where}" + (f" ({detail})" if detail else ""))
+
+
 def database_url(path_or_url: str | Path) -> str:
     """Turn what a user typed after ``--db`` into an SQLAlchemy URL.
 
     Anything with ``://`` is taken as a URL (``postgresql://`` gets the psycopg 3 driver);
-    anything else is a path to an SQLite file, created with its folder when missing.
+    anything else is a path to an SQLite file (see :func:`open_engine` for when it is made).
     """
     text = str(path_or_url)
     if "://" in text:
@@ -120,7 +135,10 @@ def _sqlite_revision(path: Path) -> tuple[bool, str | None]:
     # from creating -wal and -shm files just to read it.
     wal = path.with_name(path.name + "-wal")
     flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-    connection = sqlite3.connect(f"file:{path}?{flags}", uri=True)
+    try:
+        connection = sqlite3.connect(f"file:{path}?{flags}", uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{path}: cannot open ({exc})") from exc
     try:
         tables = {
             row[0]
@@ -175,32 +193,118 @@ class OpenedDatabase(NamedTuple):
     backup: Path | None  # the copy taken before migrating, if any
 
 
-def open_engine(path_or_url: str | Path) -> OpenedDatabase:
+def _hide_password(text: str) -> str:
+    """``text`` with the password of a URL in it starred out (for URLs make_url refuses)."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", text)
+
+
+def _driver_message(exc: BaseException, url: URL) -> str:
+    """The driver's own words for ``exc`` on one line, without the URL's password."""
+    original = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    message = " ".join(str(original).split()) or type(original).__name__
+    if url.password:
+        message = message.replace(str(url.password), "***")
+    return _hide_password(message)
+
+
+def _parse(path_or_url: str | Path) -> tuple[str, URL, str]:
+    """(SQLAlchemy URL, parsed, how to name the project in a message) for ``--db``."""
+    text = str(path_or_url)
+    try:
+        url = database_url(text)
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseError(f"{_hide_password(text)}: not a database URL ({exc})") from None
+    except RuntimeError as exc:  # expanduser on ~nobody
+        raise DatabaseError(f"{text}: {exc}") from None
+    path = _sqlite_path(url)
+    if path is not None:
+        return url, parsed, str(path)
+    if "://" in text:
+        return url, parsed, make_url(text).render_as_string(hide_password=True)
+    return url, parsed, text
+
+
+def _sqlite_revision_or_create(path: Path, create: bool) -> str | None:
+    """The schema revision of an SQLite project, or None for one yet to be created (its
+    folder is made then). Refuses a folder, a file that is not Dossier's and, without
+    ``create``, a missing or empty file."""
+    if path.is_dir():
+        raise DatabaseError(f"{path}: is a folder, not a project file")
+    if path.exists() and path.stat().st_size > 0:
+        has_tables, revision = _sqlite_revision(path)
+        if not has_tables and not create:
+            raise NoProjectError(str(path), "the database in it is empty")
+        _refuse_unknown(str(path), revision, has_tables)
+        return revision
+    if not create:
+        if path.parent.exists() and not path.parent.is_dir():
+            raise NoProjectError(str(path), f"{path.parent} is not a folder")
+        if not path.parent.exists():
+            raise NoProjectError(str(path), f"the folder {path.parent} does not exist")
+        raise NoProjectError(str(path), "the file is empty" if path.exists() else None)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            f"{path}: cannot create the folder {path.parent} ({exc.strerror or exc})"
+        ) from None
+    return None
+
+
+def _engine(url: str, parsed: URL, where: str) -> Engine:
+    try:
+        return create_project_engine(url)
+    except NoSuchModuleError:
+        raise DatabaseError(
+            f"{where}: unknown kind of database {parsed.drivername!r} "
+            "(give an SQLite file or a postgresql:// URL)"
+        ) from None
+    except ImportError as exc:
+        raise DatabaseError(
+            f"{where}: the {parsed.get_backend_name()} driver is not installed "
+            f"(no Python module {exc.name or exc})"
+        ) from None
+
+
+def open_engine(path_or_url: str | Path, *, create: bool = True) -> OpenedDatabase:
     """Open a project database, creating or migrating it to the current schema.
 
-    Raises :class:`NewerSchemaError` for a database written by a newer Dossier and
-    :class:`DatabaseError` for anything that is not a Dossier database; neither is modified.
+    With ``create`` false, a missing SQLite file (or an empty one) and a database without
+    Dossier's schema raise :class:`NoProjectError`, and nothing is created: not the file,
+    not its folder. Raises :class:`NewerSchemaError` for a database written by a newer
+    Dossier and :class:`DatabaseError` for anything else that cannot be opened (a folder,
+    a file that is not Dossier's, a missing driver, an unreachable server); the message
+    names the project, never with its password, and nothing is modified.
     """
-    url = database_url(path_or_url)
+    url, parsed, where = _parse(path_or_url)
     path = _sqlite_path(url)
     revision: str | None = None
+    has_tables = False
     if path is not None:
-        if path.exists() and path.stat().st_size > 0:
-            has_tables, revision = _sqlite_revision(path)
-            _refuse_unknown(str(path), revision, has_tables)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_project_engine(url)
+        revision = _sqlite_revision_or_create(path, create)
+    engine = _engine(url, parsed, where)
     try:
-        if path is None:
+        try:
             with engine.connect() as connection:
-                revision = MigrationContext.configure(connection).get_current_revision()
-                has_tables = bool(inspect(connection).get_table_names())
-            _refuse_unknown(engine.url.render_as_string(hide_password=True), revision, has_tables)
+                if path is None:
+                    revision = MigrationContext.configure(connection).get_current_revision()
+                    has_tables = bool(inspect(connection).get_table_names())
+        except DBAPIError as exc:
+            raise DatabaseError(f"cannot open {where}: {_driver_message(exc, parsed)}") from None
+        if path is None:
+            if revision is None and not has_tables and not create:
+                raise NoProjectError(where)
+            _refuse_unknown(where, revision, has_tables)
         backup = None
-        if path is not None and revision is not None and revision != head_revision():
-            backup = backup_sqlite(path, revision)
-        upgrade(engine)
+        try:
+            if path is not None and revision is not None and revision != head_revision():
+                backup = backup_sqlite(path, revision)
+            upgrade(engine)
+        except (DBAPIError, sqlite3.Error, OSError) as exc:
+            raise DatabaseError(
+                f"{where}: cannot bring the schema up to date: {_driver_message(exc, parsed)}"
+            ) from None
     except BaseException:
         engine.dispose()
         raise

@@ -300,9 +300,13 @@ class Store:
         self.url = engine.url.render_as_string(hide_password=True)
 
     @classmethod
-    def open(cls, path_or_url: str | Path) -> Store:
-        """Open (creating or migrating) the project at a path or SQLAlchemy URL."""
-        opened = open_engine(path_or_url)
+    def open(cls, path_or_url: str | Path, *, create: bool = True) -> Store:
+        """Open (creating or migrating) the project at a path or SQLAlchemy URL.
+
+        With ``create`` false a missing project is :class:`db.engine.NoProjectError`
+        instead of a new, empty one.
+        """
+        opened = open_engine(path_or_url, create=create)
         store = cls(opened.engine, backup=opened.backup)
         if opened.created:
             store._seed_labels()
@@ -2247,3 +2251,34 @@ class Store:
                     delete(SPAN).where(SPAN.c.uuid.in_(chunk), SPAN.c.status == "suggested")
                 ).rowcount
         return total
+
+    # --- the document overview of ``dossier documents`` ---------------------------------------
+
+    def document_progress(
+        self, *, statuses: Sequence[str] = ("accepted",)
+    ) -> dict[int, dict[str, tuple[int, str]]]:
+        """Per document id, per annotator name: (spans with ``statuses``, progress status).
+
+        Only annotators with such a span or a recorded progress on a document are listed
+        for it; progress is ``not_started`` where none was recorded.
+        """
+        counts = (
+            select(SPAN.c.document_id, ANNOTATOR.c.name, func.count())
+            .select_from(SPAN)
+            .join(ANNOTATOR, ANNOTATOR.c.id == SPAN.c.annotator_id)
+            .where(SPAN.c.status.in_(statuses))
+            .group_by(SPAN.c.document_id, ANNOTATOR.c.name)
+        )
+        states = (
+            select(STATE.c.document_id, ANNOTATOR.c.name, STATE.c.status)
+            .select_from(STATE)
+            .join(ANNOTATOR, ANNOTATOR.c.id == STATE.c.annotator_id)
+        )
+        result: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+        with self._read() as connection:
+            for document_id, name, count in connection.execute(counts):
+                result[document_id][name] = (count, "not_started")
+            for document_id, name, status in connection.execute(states):
+                count = result[document_id].get(name, (0, status))[0]
+                result[document_id][name] = (count, status)
+        return dict(result)

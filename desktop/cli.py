@@ -15,7 +15,7 @@ from typing import Annotated
 import click
 import typer
 
-from db.engine import DatabaseError
+from db.engine import DatabaseError, NoProjectError
 from db.records import ExportFilter
 from db.store import Store
 from desktop import __version__
@@ -36,6 +36,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="PATH_OR_URL",
         help="The project: an SQLite file or a database URL (postgresql://...). "
         "Default: $DOSSIER_DB, else the default project in your data folder.",
         show_default=False,
@@ -44,22 +45,48 @@ DbOption = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
+    """Exit code 2 with ``message`` on stderr, on one line."""
+    typer.echo(" ".join(line.strip() for line in message.splitlines() if line.strip()), err=True)
     return typer.Exit(2)
 
 
 @contextmanager
-def project(ctx: typer.Context, db: str | None) -> Iterator[Store]:
-    """Open the chosen project for one command, turning every refusal into exit code 2."""
+def project(ctx: typer.Context, db: str | None, *, create: bool = False) -> Iterator[Store]:
+    """Open the chosen project for one command, turning every refusal into exit code 2.
+
+    Only a command that writes something new passes ``create``: reading from a project
+    that is not there (a mistyped path, an empty database) is an error, not a new project.
+    """
     location = project_location(db or (ctx.obj or {}).get("db"))
     try:
-        store = Store.open(location)
+        store = Store.open(location, create=create)
+    except NoProjectError as exc:
+        checked = "URL" if "://" in exc.where else "path"
+        hint = (
+            ""
+            if exc.detail
+            else f" (import articles with `dossier import` to create one, or check the {checked})"
+        )
+        raise fail(f"dossier: {exc}{hint}") from None
     except DatabaseError as exc:
         raise fail(f"dossier: {exc}") from None
     try:
         yield store
     finally:
         store.close()
+
+
+def check_output_folder(command: str, output: Path) -> None:
+    """Refuse an output whose folder is missing, rather than make the folder silently."""
+    parent = output.absolute().parent
+    if parent.is_dir():
+        return
+    if parent.exists():
+        raise fail(f"dossier {command}: cannot write {output}: {parent} is not a folder")
+    raise fail(
+        f"dossier {command}: cannot write {output}: the folder {parent} does not exist "
+        "(create it first, or check the path)"
+    )
 
 
 class ProgressBars:
@@ -119,26 +146,37 @@ def root(
 def import_command(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path], typer.Argument(help="Files and folders (folders are read recursively).")
+        list[Path],
+        # Hidden from the list of arguments, which would show a Python type beside it; the
+        # docstring says what PATH is.
+        typer.Argument(metavar="PATH", hidden=True),
     ],
     annotator: Annotated[
         str | None,
         typer.Option(
-            help="Attribute every span to this annotator (default: the one the file names)."
+            metavar="NAME",
+            help="Attribute every span to this annotator (default: the one the file names).",
         ),
     ] = None,
     format: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="auto, text, jsonl, prodigy, doccano, brat or labelstudio."
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="auto, text, jsonl, prodigy, doccano, brat, labelstudio or xmi.",
         ),
     ] = "auto",
     db: DbOption = None,
 ) -> None:
-    """Import articles and annotations. All or nothing: on any error nothing is written."""
+    """Import articles and annotations. Each PATH is a file, or a folder read recursively.
+
+    All or nothing: on any error nothing is written. Importing into a project that does not
+    exist yet creates it.
+    """
     from desktop.formats import Cancelled, ImportOptions, InputError, import_paths
 
-    with project(ctx, db) as store:
+    with project(ctx, db, create=True) as store:
         bars = ProgressBars()
         try:
             report = import_paths(
@@ -162,7 +200,7 @@ def import_command(
     if summary.labels_added:
         lines.append(f"{summary.labels_added} new label(s)")
     for reason, count in sorted(report.skipped.items()):
-        lines.append(f"{count} task(s) skipped as {reason}")
+        lines.append(f"skipped: {count} {reason}")
     for path, name in sorted(report.attributed.items()):
         lines.append(
             f"{path} names no annotator: its spans are attributed to {name!r} (use --annotator to choose)"
@@ -178,31 +216,44 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
-            help="jsonl (native), prodigy, doccano, spacy, conll, brat, labelstudio, csv, events or claims.",
+            metavar="FORMAT",
+            help="jsonl (native), prodigy, doccano, spacy, conll, brat, labelstudio, xmi, csv, "
+            "events or claims.",
         ),
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The file (or folder, for brat) to write.")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="OUT",
+            help="The file (or folder, for brat and xmi) to write; its folder must exist.",
+        ),
     ],
     annotator: Annotated[
-        list[str], typer.Option(help="Only this annotator's spans (repeatable).")
+        list[str], typer.Option(metavar="NAME", help="Only this annotator's spans (repeatable).")
     ] = [],  # noqa: B006
     gold: Annotated[bool, typer.Option("--gold", help="Only the adjudicated gold layer.")] = False,
-    label: Annotated[list[str], typer.Option(help="Only spans with this label (repeatable).")] = [],  # noqa: B006
+    label: Annotated[
+        list[str], typer.Option(metavar="LABEL", help="Only spans with this label (repeatable).")
+    ] = [],  # noqa: B006
     status: Annotated[
         list[str],
         typer.Option(
-            help="Only spans with this status (repeatable; default: accepted, or every status for jsonl)."
+            metavar="STATUS",
+            help="Only spans with this status (repeatable; default: accepted, or every status for jsonl).",
         ),
     ] = [],  # noqa: B006
     split: Annotated[
-        float | None, typer.Option(help="spacy: share of documents held out in dev.spacy.")
+        float | None,
+        typer.Option(metavar="SHARE", help="spacy: share of documents held out in dev.spacy."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="spacy: seed of the train/dev split.")] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", help="spacy: seed of the train/dev split.")] = 0,
     overlap: Annotated[
         str,
         typer.Option(
-            help="conll and spacy (doc.ents): which span wins where spans overlap: longest, first, or label-order."
+            metavar="RULE",
+            help="conll and spacy (doc.ents): which span wins where spans overlap: longest, first, or label-order.",
         ),
     ] = "longest",
     db: DbOption = None,
@@ -225,6 +276,7 @@ def export_command(
         seed=seed,
         overlap=overlap,
     )
+    check_output_folder("export", output)
     with project(ctx, db) as store:
         known = {record.name for record in store.annotators()}
         for name in annotator:
@@ -243,6 +295,8 @@ def export_command(
             raise fail("export cancelled; nothing was written") from None
         bars.close()
     typer.echo(f"{report.documents} document(s), {report.spans} span(s) written to {report.path}")
+    for reason, count in sorted(report.adjusted.items()):
+        typer.echo(f"adjusted: {count} {reason}", err=True)
 
 
 @app.command("stats")
@@ -283,6 +337,96 @@ def stats_command(
             row = figures["per_annotator_label"].get(name, {})
             cells = "".join(f"  {row.get(label, 0):>8}" for label in labels)
             typer.echo(f"  {name.ljust(width)}{cells}  {figures['per_annotator'][name]:>8}")
+
+
+# --- documents ------------------------------------------------------------------------------
+
+DOCUMENTS_HELP = """List the documents: the id that --document takes, title, source, published
+date, length in characters, accepted spans, and each annotator's accepted spans and progress.
+
+\b
+An annotator's cell reads "12 done": their accepted spans on the document, then
+their progress (in progress or done) if any; "-" is no span and no progress.
+
+\b
+--json prints a list, one object per document:
+  {"id": 1, "title": "...", "source": null, "published": null, "length": 4124,
+   "content_hash": "...", "spans": 40,
+   "annotators": {"NAME": {"spans": 22, "status": "not_started|in_progress|done"}, ...}}
+  "annotators" names every annotator with an accepted span or a progress anywhere."""
+
+
+def _clip(text: str | None, width: int) -> str:
+    """``text`` on one line, cut to ``width`` characters with an ellipsis; "-" when empty."""
+    text = " ".join((text or "").split()) or "-"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _progress_cell(spans: int, status: str) -> str:
+    if status == "not_started":
+        return str(spans) if spans else "-"
+    return f"{spans} {status.replace('_', ' ')}"
+
+
+@app.command(
+    "documents", help=DOCUMENTS_HELP, short_help="List the documents, their ids and progress."
+)
+def documents_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    with project(ctx, db) as store:
+        summaries = store.list_documents()
+        progress = store.document_progress()
+        active = {name for per_document in progress.values() for name in per_document}
+        names = [record.name for record in store.annotators() if record.name in active]
+    rows = []
+    for summary in summaries:
+        cells = {}
+        for name in names:
+            spans, status = progress.get(summary.id, {}).get(name, (0, "not_started"))
+            cells[name] = {"spans": spans, "status": status}
+        rows.append(
+            {
+                "id": summary.id,
+                "title": summary.title,
+                "source": summary.source,
+                "published": summary.published,
+                "length": summary.length,
+                "content_hash": summary.content_hash,
+                "spans": summary.span_count,
+                "annotators": cells,
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("no documents yet (import some with `dossier import`)")
+        return
+    header = ["id", "title", "source", "published", "chars", "spans", *names]
+    table = [
+        [
+            str(row["id"]),
+            _clip(row["title"], 40),
+            _clip(row["source"], 24),
+            _clip(row["published"], 10),
+            str(row["length"]),
+            str(row["spans"]),
+            *(_progress_cell(**row["annotators"][name]) for name in names),
+        ]
+        for row in rows
+    ]
+    widths = [max(len(line[column]) for line in [header, *table]) for column in range(len(header))]
+    numeric = {0, 4, 5}  # right-aligned columns: id, chars, spans
+    for line in [header, *table]:
+        cells = [
+            cell.rjust(width) if column in numeric else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ]
+        typer.echo("  ".join(cells).rstrip())
+    typer.echo(f"\n{len(rows)} document(s)")
 
 
 # --- agreement ------------------------------------------------------------------------------
@@ -418,21 +562,28 @@ def suggest_command(
         str | None,
         typer.Option(
             "--model",
+            metavar="PATH_OR_NAME",
             help="Suggest with a spaCy pipeline: an installed package name or a folder "
             "(e.g. one written by `dossier train`).",
         ),
     ] = None,
     document: Annotated[
-        list[int], typer.Option("--document", help="Only this document id (repeatable).")
+        list[int],
+        typer.Option(
+            "--document",
+            metavar="ID",
+            help="Only this document (repeatable; `dossier documents` lists the ids).",
+        ),
     ] = [],  # noqa: B006
     annotator: Annotated[
         str | None,
-        typer.Option(help="Whose suggestions these are (default: your user name)."),
+        typer.Option(metavar="NAME", help="Whose suggestions these are (default: your user name)."),
     ] = None,
     mapping: Annotated[
         list[str],
         typer.Option(
             "--map",
+            metavar="FROM=TO",
             help="--model: map a pipeline label to a Dossier label, e.g. GPE=Actor, or drop "
             "it with DATE= (repeatable; default PERSON, ORG, NORP, GPE → Actor, EVENT → Event).",
         ),
@@ -503,7 +654,7 @@ def suggest_command(
         )
     if summary.skipped:
         lines.append(
-            f"{summary.skipped} already there, rejected before, or overlapping {name!r}'s accepted spans"
+            f"{summary.skipped} already there, rejected before, or overlapping {name}'s accepted spans"
         )
     if summary.removed:
         lines.append(f"{summary.removed} stale suggestion(s) removed")
@@ -520,24 +671,38 @@ def suggest_command(
 def train_command(
     ctx: typer.Context,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The folder to write the spaCy pipeline to.")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="The folder to write the spaCy pipeline to; its parent folder must exist.",
+        ),
     ],
     annotator: Annotated[
         list[str],
         typer.Option(
-            help="Train on this annotator's accepted spans (repeatable; default: everyone's)."
+            metavar="NAME",
+            help="Train on this annotator's accepted spans (repeatable; default: everyone's).",
         ),
     ] = [],  # noqa: B006
     gold: Annotated[
         bool, typer.Option("--gold", help="Train on the adjudicated gold layer.")
     ] = False,
     seed: Annotated[
-        int, typer.Option(help="Seed of the train/held-out split and of training.")
+        int, typer.Option(metavar="N", help="Seed of the train/held-out split and of training.")
     ] = 0,
     held_out: Annotated[
-        float, typer.Option("--held-out", help="Share of annotated documents held out for scoring.")
+        float,
+        typer.Option(
+            "--held-out",
+            metavar="SHARE",
+            help="Share of annotated documents held out for scoring.",
+        ),
     ] = 0.2,
-    epochs: Annotated[int, typer.Option(help="Passes over the training documents.")] = 20,
+    epochs: Annotated[
+        int, typer.Option(metavar="N", help="Passes over the training documents.")
+    ] = 20,
     db: DbOption = None,
 ) -> None:
     """Train a spaCy span categorizer from accepted spans; report precision, recall and F1."""
@@ -549,6 +714,7 @@ def train_command(
         raise fail(f"dossier train: --held-out must be at least 0 and below 1, not {held_out}")
     if epochs < 1:
         raise fail(f"dossier train: --epochs must be at least 1, not {epochs}")
+    check_output_folder("train", output)
     options = TrainOptions(
         annotators=tuple(annotator), gold=gold, held_out=held_out, seed=seed, epochs=epochs
     )

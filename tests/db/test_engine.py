@@ -13,7 +13,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 import db.engine
-from db.engine import DatabaseError, NewerSchemaError, database_url, head_revision, open_engine
+from db.engine import (
+    DatabaseError,
+    NewerSchemaError,
+    NoProjectError,
+    database_url,
+    head_revision,
+    open_engine,
+)
 from db.store import Store
 from db.tables import SQLModel
 
@@ -177,3 +184,86 @@ def test_database_urls():
 
 def test_head_revision_is_the_first_one():
     assert head_revision() == "0001"
+
+
+# --- opening without creating, and errors that name the project -----------------------------
+
+
+@pytest.mark.parametrize("where", ["p.db", "missing/folder/p.db"])
+def test_without_create_a_missing_file_is_no_project_and_nothing_is_made(tmp_path, where):
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(NoProjectError, match="no project at"):
+        Store.open(tmp_path / where, create=False)
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_without_create_an_empty_file_is_no_project_and_stays_empty(tmp_path):
+    path = tmp_path / "p.db"
+    path.touch()
+    with pytest.raises(NoProjectError, match="the file is empty"):
+        Store.open(path, create=False)
+    assert path.stat().st_size == 0
+
+
+def test_without_create_an_existing_project_opens(tmp_path):
+    path = tmp_path / "p.db"
+    Store.open(path).close()
+    with Store.open(path, create=False) as store:
+        assert [label.name for label in store.labels()] == ["Claim", "Actor", "Event"]
+
+
+def test_the_window_default_still_creates_a_project_and_its_folder(tmp_path):
+    path = tmp_path / "new" / "p.db"
+    with Store.open(path) as store:
+        assert store.labels()
+    assert path.is_file()
+
+
+def test_an_empty_postgresql_database_is_a_project_only_once_created(pg_url):
+    with pytest.raises(NoProjectError, match=r"no project at postgresql\+psycopg://"):
+        Store.open(pg_url, create=False)
+    with Store.open(pg_url) as store:  # as import does
+        assert store.labels()
+    with Store.open(pg_url, create=False) as store:
+        assert [label.name for label in store.labels()] == ["Claim", "Actor", "Event"]
+
+
+def test_no_project_in_postgresql_writes_nothing(pg_url):
+    from sqlalchemy import create_engine
+
+    with pytest.raises(NoProjectError):
+        open_engine(pg_url, create=False)
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as connection:
+            assert inspect(connection).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("create", [True, False])
+def test_a_folder_is_refused(tmp_path, create):
+    with pytest.raises(DatabaseError, match="is a folder, not a project file"):
+        open_engine(tmp_path, create=create)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        (
+            "postgresql://nobody:s3cret@127.0.0.1:1/x",
+            "cannot open postgresql://nobody:***@127.0.0.1:1/x: ",
+        ),
+        ("mysql://u:s3cret@h/db", "mysql://u:***@h/db: the mysql driver is not installed"),
+        ("madeup://u:s3cret@h/db", "madeup://u:***@h/db: unknown kind of database 'madeup'"),
+        ("postgresql://u:s3cret@h:port/db", "postgresql://u:***@h:port/db: not a database URL"),
+    ],
+)
+def test_databases_that_cannot_be_reached_are_one_line_errors_without_the_password(url, message):
+    for create in (True, False):
+        with pytest.raises(DatabaseError) as caught:
+            open_engine(url, create=create)
+        text = str(caught.value)
+        assert text.startswith(message)
+        assert "s3cret" not in text and "\n" not in text
