@@ -467,6 +467,21 @@ def folder_name(annotator: str, used: set[str], reserved: Iterable[str] = ()) ->
     return candidate
 
 
+def only_an_export(folder: Path, marker: str, suffixes: Iterable[str]) -> bool:
+    """Whether ``folder`` holds nothing but a folder export: the ``marker`` file at its top,
+    and files with the ``suffixes`` there and one folder down (so it may be replaced)."""
+    if not (folder / marker).is_file():
+        return False
+    allowed = set(suffixes)
+    for path in folder.rglob("*"):
+        if path.is_dir():
+            if path.parent != folder:
+                return False
+        elif path.suffix not in allowed and path != folder / marker:
+            return False
+    return True
+
+
 def relations_among(item: ExportDocument, spans: list[SpanRecord]) -> list[RelationRecord]:
     """The document's relations whose two ends are both among ``spans``."""
     if not item.relations:

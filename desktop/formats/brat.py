@@ -54,6 +54,7 @@ from desktop.formats.base import (
     document_stem,
     examples,
     folder_name,
+    only_an_export,
     read_text,
     relations_among,
 )
@@ -114,16 +115,8 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
 
 
 def _earlier_export(folder: Path) -> bool:
-    """Whether a folder holds nothing but a brat export (so it may be replaced)."""
-    if not (folder / CONF).is_file():
-        return False
-    for path in folder.rglob("*"):
-        if path.is_dir():
-            if path.parent != folder:
-                return False
-        elif path.suffix not in (".txt", ".ann", ".conf"):
-            return False
-    return True
+    """Whether a folder holds nothing but brat export (so it may be replaced)."""
+    return only_an_export(folder, CONF, (".txt", ".ann", ".conf"))
 
 
 def _write_pair(folder: Path, stem: str, text: str, ann: str) -> None:

@@ -69,6 +69,7 @@ from desktop.formats.base import (
     document_stem,
     examples,
     folder_name,
+    only_an_export,
     relations_among,
 )
 
@@ -255,15 +256,7 @@ def xml_safe(value: str, context: ExportContext) -> str:
 
 def _earlier_export(folder: Path) -> bool:
     """Whether a folder holds nothing but an XMI export (so it may be replaced)."""
-    if not (folder / TYPESYSTEM).is_file():
-        return False
-    for path in folder.rglob("*"):
-        if path.is_dir():
-            if path.parent != folder:
-                return False
-        elif path.suffix != ".xmi" and path != folder / TYPESYSTEM:
-            return False
-    return True
+    return only_an_export(folder, TYPESYSTEM, (".xmi",))
 
 
 def _write_cas(path: Path, cas: Cas) -> None:
