@@ -3,6 +3,8 @@ with a filter box; keys move to the next or previous unfinished document."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -26,6 +28,7 @@ from db.records import DocumentSummary
 STATUS_TEXT = {"not_started": "not started", "in_progress": "in progress", "done": "done"}
 STATUS_COLOUR = {"not_started": "#888888", "in_progress": "#B8860B", "done": "#2E7D32"}
 COLUMNS = ("Title", "Source", "Date", "Spans", "Status")
+SPANS = 3
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -62,24 +65,23 @@ class DocumentListModel(QAbstractTableModel):
     def row_of(self, document_id: int) -> int | None:
         return self._row_of.get(document_id)
 
-    def update_document(
-        self, document_id: int, *, span_delta: int = 0, status: str | None = None
-    ) -> None:
+    def update_document(self, document_id: int, *, status: str) -> None:
+        """One's progress on a document changed."""
         row = self._row_of.get(document_id)
         if row is None:
             return
-        old = self._rows[row]
-        self._rows[row] = DocumentSummary(
-            old.id,
-            old.content_hash,
-            old.title,
-            old.source,
-            old.published,
-            old.length,
-            max(0, old.span_count + span_delta),
-            status or old.status,
-        )
+        self._rows[row] = replace(self._rows[row], status=status)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def set_span_counts(self, counts: dict[int, int]) -> None:
+        """New span counts by document id (documents not named keep theirs)."""
+        for document_id, count in counts.items():
+            row = self._row_of.get(document_id)
+            if row is None or self._rows[row].span_count == count:
+                continue
+            self._rows[row] = replace(self._rows[row], span_count=count)
+            index = self.index(row, SPANS)
+            self.dataChanged.emit(index, index)
 
     # --- Qt overrides ------------------------------------------------------------------------
 
@@ -92,6 +94,12 @@ class DocumentListModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.ToolTipRole
+            and section == SPANS
+        ):
+            return "Accepted spans of the layers shown (View → Layers)"
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -108,7 +116,7 @@ class DocumentListModel(QAbstractTableModel):
                 STATUS_TEXT.get(row.status, row.status),
             )[column]
         if role == SORT_ROLE:
-            if column == 3:
+            if column == SPANS:
                 return row.span_count
             if column == 4:
                 return ("not_started", "in_progress", "done").index(row.status)
@@ -121,7 +129,7 @@ class DocumentListModel(QAbstractTableModel):
             score = self._scores.get(row.id)
             extra = f"\nmodel uncertainty {score:.2f}" if score is not None else ""
             return f"{row.title}\n{row.length:,} characters · {row.span_count} spans{extra}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == SPANS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

@@ -247,9 +247,12 @@ class DocumentView(QPlainTextEdit):
         if span_uuid and reveal:
             span = self._index.get(span_uuid)
             cursor = self.textCursor()
-            cursor.setPosition(span.start)
-            self.setTextCursor(cursor)
-            self.ensureCursorVisible()
+            # The end first, then the start: the whole span is in view when it fits, and
+            # its start when it does not.
+            for position in (span.end, span.start):
+                cursor.setPosition(position)
+                self.setTextCursor(cursor)
+                self.ensureCursorVisible()
         self.viewport().update()
         if changed:
             self.spanSelected.emit(span_uuid or "")

@@ -3,8 +3,10 @@ in use asks what to do with its spans. Every change is on the undo stack."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
@@ -28,7 +30,8 @@ from desktop.ui.span_panel import swatch
 
 
 class LabelRemovalDialog(QDialog):
-    """Asks what becomes of the spans of a label being removed."""
+    """Asks what becomes of the spans of a label being removed: moved to another label, or
+    deleted with it."""
 
     def __init__(
         self,
@@ -40,44 +43,51 @@ class LabelRemovalDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Remove label {label.name}")
         question = QLabel(
-            f"<p><b>{label.name}</b> is used by {count} span(s). What should happen to them?</p>",
+            f"<p><b>{html.escape(label.name)}</b> is used by {count} span(s). "
+            "What should happen to them?</p>",
             self,
         )
-        self.move = QRadioButton("Move them to the label", self)
+        # Not "move" and "delete": those would hide QWidget.move for everyone using the dialog.
+        self.move_spans = QRadioButton("&Move them to the label", self)
         self.target = QComboBox(self)
         for other in others:
             self.target.addItem(swatch(other.colour), other.name, other.id)
-        self.delete = QRadioButton(f"Delete the {count} span(s)", self)
+        self.delete_spans = QRadioButton(f"&Delete the {count} span(s)", self)
         group = QButtonGroup(self)
-        group.addButton(self.move)
-        group.addButton(self.delete)
+        group.addButton(self.move_spans)
+        group.addButton(self.delete_spans)
         if others:
-            self.move.setChecked(True)
+            self.move_spans.setChecked(True)
         else:
-            self.move.setEnabled(False)
+            self.move_spans.setEnabled(False)
             self.target.setEnabled(False)
-            self.delete.setChecked(True)
+            self.delete_spans.setChecked(True)
+        self.move_spans.toggled.connect(self.target.setEnabled)
         row = QHBoxLayout()
-        row.addWidget(self.move)
+        row.addWidget(self.move_spans)
         row.addWidget(self.target, 1)
-        buttons = QDialogButtonBox(
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Remove label")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Remove label")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(question)
         layout.addLayout(row)
-        layout.addWidget(self.delete)
-        layout.addWidget(QLabel("Edit → Undo brings the label and its spans back.", self))
-        layout.addWidget(buttons)
+        layout.addWidget(self.delete_spans)
+        layout.addWidget(QLabel("Edit → Undo (Ctrl+Z) brings the label and its spans back.", self))
+        layout.addWidget(self.buttons)
 
     def relabel_to(self) -> int | None:
-        return self.target.currentData() if self.move.isChecked() else None
+        """The label the spans move to, or None when they are deleted."""
+        return self.target.currentData() if self.move_spans.isChecked() else None
 
 
 class LabelEditorDialog(QDialog):
+    """The labels in order with a button per edit. Each button asks what it needs (a name,
+    a colour, a key) and makes one command; Ctrl+Z undoes it while the editor is open."""
+
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
@@ -86,18 +96,20 @@ class LabelEditorDialog(QDialog):
         self.list = QListWidget(self)
         self.buttons: dict[str, QPushButton] = {}
         column = QVBoxLayout()
+        # QPushButton.clicked passes its checked flag: each slot takes no argument.
         for name, slot in (
-            ("Add…", self.add_label),
-            ("Rename…", self.rename_label),
-            ("Colour…", self.recolour_label),
-            ("Key…", self.set_key),
-            ("Description…", self.describe_label),
-            ("Move up", lambda: self.move_label(-1)),
-            ("Move down", lambda: self.move_label(1)),
-            ("Remove…", self.remove_label),
+            ("Add…", self._on_add_clicked),
+            ("Rename…", self._on_rename_clicked),
+            ("Colour…", self._on_colour_clicked),
+            ("Key…", self._on_key_clicked),
+            ("Description…", self._on_description_clicked),
+            ("Move up", self._on_move_up_clicked),
+            ("Move down", self._on_move_down_clicked),
+            ("Remove…", self._on_remove_clicked),
         ):
             button = QPushButton(name, self)
-            button.clicked.connect(slot)
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, slot=slot: slot())
             column.addWidget(button)
             self.buttons[name] = button
         column.addStretch(1)
@@ -109,13 +121,22 @@ class LabelEditorDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(close)
-        session.labelsChanged.connect(lambda _labels: self.refresh())
+        # The window's undo keys do not reach a dialog: the editor has its own on the same stack.
+        undo = session.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        redo = session.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addActions([undo, redo])
+        self.list.currentRowChanged.connect(self._on_list_current_changed)
+        session.labelsChanged.connect(self._on_session_labels_changed)
         self.refresh()
 
     # --- public API --------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """List the labels again, keeping the current one."""
         current = self.current()
+        self.list.blockSignals(True)
         self.list.clear()
         for number, label in enumerate(self.session.labels, start=1):
             keys = " · ".join(
@@ -127,87 +148,117 @@ class LabelEditorDialog(QDialog):
             self.list.addItem(item)
             if current and current.id == label.id:
                 self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self._enable_buttons()
 
     def current(self) -> LabelRecord | None:
         item = self.list.currentItem()
         return self.session.label(item.data(Qt.ItemDataRole.UserRole)) if item else None
 
+    def names(self) -> list[str]:
+        """The labels' names as listed."""
+        return [self.list.item(row).text().split("    ")[0] for row in range(self.list.count())]
+
     def select(self, name: str) -> None:
-        for row in range(self.list.count()):
-            if self.list.item(row).text().split("    ")[0] == name:
+        for row, listed in enumerate(self.names()):
+            if listed == name:
                 self.list.setCurrentRow(row)
 
-    # --- actions -----------------------------------------------------------------------------
-    # Each action asks for what it needs unless it is given (tests and scripts give it).
+    # --- slots: one per button ---------------------------------------------------------------
 
-    def add_label(self, name: str | None = None) -> None:
-        if name is None:
-            name, ok = QInputDialog.getText(self, "Add label", "Name of the new label:")
-            if not ok:
-                return
-        if name.strip():
-            self.session.execute(commands.AddLabel(self.session.store, name.strip()))
-            self.select(name.strip())
+    def _on_add_clicked(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add label", "Name of the new label:")
+        name = name.strip()
+        if ok and name:
+            if self.session.execute(commands.AddLabel(self.session.store, name)):
+                self.select(name)
 
-    def rename_label(self, name: str | None = None) -> None:
+    def _on_rename_clicked(self) -> None:
         label = self.current()
         if label is None:
             return
-        if name is None:
-            name, ok = QInputDialog.getText(self, "Rename label", "New name:", text=label.name)
-            if not ok:
-                return
-        if name.strip() and name.strip() != label.name:
-            self.session.execute(commands.UpdateLabel(self.session.store, label, name=name.strip()))
+        name, ok = QInputDialog.getText(self, "Rename label", "New name:", text=label.name)
+        name = name.strip()
+        if ok and name and name != label.name:
+            self.session.execute(commands.UpdateLabel(self.session.store, label, name=name))
 
-    def recolour_label(self, colour: str | None = None) -> None:
+    def _on_colour_clicked(self) -> None:
         label = self.current()
         if label is None:
             return
-        if colour is None:
-            chosen = QColorDialog.getColor(QColor(label.colour), self, f"Colour of {label.name}")
-            if not chosen.isValid():
-                return
-            colour = chosen.name()
-        self.session.execute(commands.UpdateLabel(self.session.store, label, colour=colour.upper()))
-
-    def set_key(self, key: str | None = None) -> None:
-        label = self.current()
-        if label is None:
-            return
-        if key is None:
-            key, ok = QInputDialog.getText(
-                self,
-                "Label key",
-                f"Key for {label.name} (one letter; empty for none):",
-                text=label.shortcut or "",
+        chosen = QColorDialog.getColor(QColor(label.colour), self, f"Colour of {label.name}")
+        if chosen.isValid() and chosen.name().upper() != label.colour.upper():
+            self.session.execute(
+                commands.UpdateLabel(self.session.store, label, colour=chosen.name().upper())
             )
-            if not ok:
-                return
+
+    def _on_key_clicked(self) -> None:
+        label = self.current()
+        if label is None:
+            return
+        key, ok = QInputDialog.getText(
+            self,
+            "Label key",
+            f"Key for {label.name} (one letter; empty for none):",
+            text=label.shortcut or "",
+        )
+        if not ok:
+            return
         key = key.strip()
         if len(key) > 1 or (key and not key.isalpha()):
             self.session.failed.emit(
-                "A label's key is a single letter; 1–9 follow the order of the labels"
+                f"A label's key is a single letter, not {key!r}; 1–9 follow the order of the labels"
             )
             return
-        self.session.execute(
-            commands.UpdateLabel(self.session.store, label, shortcut=key.upper() or None)
-        )
+        if (key.upper() or None) != label.shortcut:
+            self.session.execute(
+                commands.UpdateLabel(self.session.store, label, shortcut=key.upper() or None)
+            )
 
-    def describe_label(self, text: str | None = None) -> None:
+    def _on_description_clicked(self) -> None:
         label = self.current()
         if label is None:
             return
-        if text is None:
-            text, ok = QInputDialog.getMultiLineText(
-                self, "Label description", f"What counts as {label.name}:", label.description
-            )
-            if not ok:
-                return
-        if text != label.description:
+        text, ok = QInputDialog.getMultiLineText(
+            self, "Label description", f"What counts as {label.name}:", label.description
+        )
+        if ok and text != label.description:
             self.session.execute(commands.UpdateLabel(self.session.store, label, description=text))
 
-    def move_label(self, step: int) -> None:
+    def _on_move_up_clicked(self) -> None:
+        self._move_current(-1)
+
+    def _on_move_down_clicked(self) -> None:
+        self._move_current(1)
+
+    def _on_remove_clicked(self) -> None:
+        """Remove the current label; one in use asks what becomes of its spans."""
+        label = self.current()
+        if label is None:
+            return
+        relabel_to = None
+        count = self.session.store.label_usage(label.id)
+        if count:
+            others = [each for each in self.session.labels if each.id != label.id]
+            dialog = LabelRemovalDialog(label, count, others, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            relabel_to = dialog.relabel_to()
+        row = self.list.currentRow()
+        if self.session.execute(
+            commands.RemoveLabel(self.session.store, label, relabel_to=relabel_to)
+        ):
+            self.list.setCurrentRow(min(row, self.list.count() - 1))
+
+    def _on_list_current_changed(self, _row: int) -> None:
+        self._enable_buttons()
+
+    def _on_session_labels_changed(self, _labels) -> None:
+        self.refresh()
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _move_current(self, step: int) -> None:
         label = self.current()
         if label is None:
             return
@@ -219,21 +270,10 @@ class LabelEditorDialog(QDialog):
         order[index], order[target] = order[target], order[index]
         self.session.execute(commands.ReorderLabels(self.session.store, order))
 
-    def remove_label(self, spans: str | None = None, relabel_to: int | None = None) -> None:
-        """Remove the current label. A label in use asks what becomes of its spans, unless
-        ``spans`` says: "move" (to ``relabel_to``) or "delete"."""
-        label = self.current()
-        if label is None:
-            return
-        count = self.session.store.label_usage(label.id)
-        if count and spans is None:
-            others = [each for each in self.session.labels if each.id != label.id]
-            dialog = LabelRemovalDialog(label, count, others, self)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return
-            relabel_to = dialog.relabel_to()
-        elif count and spans == "delete":
-            relabel_to = None
-        elif count and relabel_to is None:
-            return
-        self.session.execute(commands.RemoveLabel(self.session.store, label, relabel_to=relabel_to))
+    def _enable_buttons(self) -> None:
+        row = self.list.currentRow()
+        chosen = row >= 0
+        for name in ("Rename…", "Colour…", "Key…", "Description…", "Remove…"):
+            self.buttons[name].setEnabled(chosen)
+        self.buttons["Move up"].setEnabled(chosen and row > 0)
+        self.buttons["Move down"].setEnabled(chosen and row < self.list.count() - 1)

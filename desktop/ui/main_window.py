@@ -5,10 +5,19 @@ store."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -24,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 import resources
-from db.records import DocumentRecord
+from db.records import DocumentRecord, DocumentSummary
 from db.store import Store
 from desktop.commands import Change
 from desktop.settings import Settings
@@ -41,6 +50,8 @@ from desktop.ui.welcome import WelcomeWidget
 from desktop.ui.workers import run_with_progress
 
 DOCUMENT_STATUSES = ("not_started", "in_progress", "done")
+DEFAULT_SIZE = (1360, 860)  # on first start, unless the screen is smaller
+SCREEN_SHARE = 0.9  # on first start, the most of the screen's width and height taken
 
 
 class DocumentHeader(QWidget):
@@ -105,11 +116,13 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.location = location
         self.last_error = ""
+        self._fitted = False  # fitted to the screen once shown, frame included
+        self.label_editor = None  # Edit → Labels…, made when first asked for
         self.setWindowTitle(
             f"Dossier — {Path(location).name if '://' not in location else location}"
         )
         self.setAcceptDrops(True)
-        self.resize(1360, 860)
+        self.resize(*DEFAULT_SIZE)  # made to fit the screen in _restore_layout
 
         self.view = DocumentView(self)
         self.view.setAcceptDrops(False)
@@ -190,7 +203,7 @@ class MainWindow(QMainWindow):
             "&Import files…",
             self.import_files,
             "Ctrl+I",
-            "Text, Markdown, JSONL, brat, Label Studio",
+            "Text, Markdown, JSONL, brat, Label Studio, UIMA XMI",
         )
         self.import_folder_action = self._action(
             "Import &folder…", self.import_folder, "Ctrl+Shift+I"
@@ -293,18 +306,39 @@ class MainWindow(QMainWindow):
         session.spansLoaded.connect(self._on_spans_loaded)
         session.labelsChanged.connect(self._on_labels_changed)
         session.layersChanged.connect(self._show_annotator)
+        session.layersChanged.connect(self.refresh_span_counts)
         session.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         session.failed.connect(self._on_failed)
 
     # --- documents ---------------------------------------------------------------------------
 
     def refresh_documents(self) -> None:
+        """List the documents: one's progress, and the spans of the layers shown."""
         rows = self.store.list_documents(self.session.annotator.id)
-        self.documents.set_documents(rows)
+        counts = self._layer_span_counts(rows)
+        self.documents.set_documents(
+            [replace(row, span_count=counts.get(row.id, 0)) for row in rows]
+        )
         self.pages.setCurrentIndex(1 if rows else 0)
         self.document_menu.setEnabled(bool(rows))
         if self.session.document is not None:
             self.documents.select_document(self.session.document.id)
+
+    def refresh_span_counts(self) -> None:
+        """Count again the accepted spans of the layers shown, in every document."""
+        self.documents.model.set_span_counts(self._layer_span_counts())
+
+    def _layer_span_counts(self, mine: list[DocumentSummary] | None = None) -> dict[int, int]:
+        """Accepted spans per document of the annotators whose layers are shown."""
+        counts: dict[int, int] = {}
+        for layer in self.session.layers:
+            if mine is not None and layer.annotator.id == self.session.annotator.id:
+                rows = mine  # already counted for one's own layer
+            else:
+                rows = self.store.list_documents(layer.annotator.id)
+            for row in rows:
+                counts[row.id] = counts.get(row.id, 0) + row.span_count
+        return counts
 
     def _open_first_document(self) -> None:
         last = self.settings.last_document.get(self.store.url)
@@ -340,7 +374,7 @@ class MainWindow(QMainWindow):
             self,
             "Import articles or annotations",
             str(Path.home()),
-            "Articles and annotations (*.txt *.md *.markdown *.jsonl *.ndjson *.json *.ann);;All files (*)",
+            "Articles and annotations (*.txt *.md *.markdown *.jsonl *.ndjson *.json *.ann *.xmi);;All files (*)",
         )
         if paths:
             self.import_paths(paths)
@@ -377,7 +411,7 @@ class MainWindow(QMainWindow):
                 f"{summary.spans_added} span(s)"
             )
             for reason, count in sorted(report.skipped.items()):
-                text += f"; {count} {reason} task(s) skipped"
+                text += f"; skipped {count} {reason}"
             self.statusBar().showMessage(text, 8000)
             if samples:
                 self.statusBar().showMessage(
@@ -411,17 +445,35 @@ class MainWindow(QMainWindow):
         job = run_with_progress(
             self, "Exporting", lambda progress: export_project(store, name, out, options, progress)
         )
-        job.succeeded.connect(
-            lambda report: self.statusBar().showMessage(
-                f"Exported {report.documents} document(s) and {report.spans} span(s) to {report.path}",
-                10000,
-            )
-        )
+        job.succeeded.connect(self._on_export_succeeded)
         job.failed.connect(lambda reason: self.report(f"Export failed: {reason}"))
         job.cancelled.connect(
             lambda: self.statusBar().showMessage("Export cancelled; nothing was written", 6000)
         )
         self.export_job = job
+
+    def _on_export_succeeded(self, report) -> None:
+        """Say what was written and, in a box that does not block work, what the format had
+        to change or leave out: an analyst must not find that out from the dataset."""
+        lines = export_summary(report)
+        self.statusBar().showMessage("; ".join(lines), 15000)
+        if len(lines) == 1:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Export",
+            lines[0],
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setInformativeText(
+            "The format cannot carry everything as it is in Dossier:\n"
+            + "\n".join(f"• {line}" for line in lines[1:])
+        )
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.export_box = box
+        box.show()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls():
@@ -476,7 +528,8 @@ class MainWindow(QMainWindow):
     def edit_labels(self) -> None:
         from desktop.ui.label_editor import LabelEditorDialog
 
-        self.label_editor = LabelEditorDialog(self.session, self)
+        if self.label_editor is None:  # made once: it follows the labels as they change
+            self.label_editor = LabelEditorDialog(self.session, self)
         self.label_editor.open()
 
     def edit_preferences(self) -> None:
@@ -540,20 +593,22 @@ class MainWindow(QMainWindow):
         self._count_timer.start()
 
     def _refresh_label_counts(self) -> None:
+        """The palette counts the spans new tags go to; the document list, every accepted
+        span the layers show in the open document (once all of them are loaded)."""
         counts: dict[int, int] = {}
+        shown = 0
         editing = self.session.editing.id
         for span in self.view.spans():
             record = span.record
-            if record.annotator_id == editing and record.status == "accepted":
+            if record.status != "accepted":
+                continue
+            shown += 1
+            if record.annotator_id == editing:
                 counts[record.label_id] = counts.get(record.label_id, 0) + 1
         self.palette.set_counts(counts)
         document = self.session.document
-        if document is not None:
-            summary = self.documents.model.summary(document.id)
-            if summary is not None and self.session.editing.id == self.session.annotator.id:
-                self.documents.model.update_document(
-                    document.id, span_delta=sum(counts.values()) - summary.span_count
-                )
+        if document is not None and self.session.all_spans_shown:
+            self.documents.model.set_span_counts({document.id: shown})
 
     def _on_labels_changed(self, labels) -> None:
         self.palette.set_labels(labels)
@@ -617,10 +672,59 @@ class MainWindow(QMainWindow):
     # --- window state ------------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
-        if self.settings.window_geometry:
-            self.restoreGeometry(QByteArray(base64.b64decode(self.settings.window_geometry)))
+        """The window as it was left, kept within its screen; on first start, a size that
+        fits the screen (a laptop's 1280 × 720 as much as a large monitor), centred."""
+        restored = bool(self.settings.window_geometry) and self.restoreGeometry(
+            QByteArray(base64.b64decode(self.settings.window_geometry))
+        )
+        if restored:
+            self.fit_to_screen()
+        else:
+            self.place_on_screen()
         if self.settings.window_state:
             self.restoreState(QByteArray(base64.b64decode(self.settings.window_state)))
+
+    def place_on_screen(self) -> None:
+        """The default size, made smaller where the screen is, and centred on it."""
+        available = self._available_geometry()
+        if available is None:
+            return
+        width = min(DEFAULT_SIZE[0], int(available.width() * SCREEN_SHARE))
+        height = min(DEFAULT_SIZE[1], int(available.height() * SCREEN_SHARE))
+        self.resize(width, height)
+        frame = self._frame_margins()
+        self.move(
+            available.x() + (available.width() - width - frame.width()) // 2,
+            available.y() + (available.height() - height - frame.height()) // 2,
+        )
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window so that the whole of it is on its screen (a geometry
+        saved on a larger monitor would otherwise hang off a smaller one)."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        available = self._available_geometry()
+        if available is None:
+            return
+        frame = self._frame_margins()
+        width = min(self.width(), available.width() - frame.width())
+        height = min(self.height(), available.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        outer = self.frameGeometry()
+        x = min(max(outer.x(), available.x()), available.right() + 1 - outer.width())
+        y = min(max(outer.y(), available.y()), available.bottom() + 1 - outer.height())
+        if (x, y) != (outer.x(), outer.y()):
+            self.move(x, y)
+
+    def _available_geometry(self):
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def _frame_margins(self) -> QSize:
+        """The window frame's extra width and height (nothing until the window is shown)."""
+        outer, inner = self.frameGeometry(), self.geometry()
+        return QSize(outer.width() - inner.width(), outer.height() - inner.height())
 
     def save_layout(self) -> None:
         self.session.remember_position()
@@ -628,9 +732,23 @@ class MainWindow(QMainWindow):
         self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode("ascii")
         self.settings.save()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._fitted:
+            # Only now is the frame known: take it into account once.
+            self._fitted = True
+            self.fit_to_screen()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.save_layout()
         super().closeEvent(event)
+
+
+def export_summary(report) -> list[str]:
+    """What an export wrote, then each adjustment it made with its count, one per line."""
+    lines = [f"Exported {report.documents} document(s) and {report.spans} span(s) to {report.path}"]
+    lines += [f"{count} {reason}" for reason, count in sorted(report.adjusted.items()) if count]
+    return lines
 
 
 def _escape(text: str) -> str:

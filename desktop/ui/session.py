@@ -64,6 +64,8 @@ class Session(QObject):
         self.layers: list[Layer] = [Layer(self.annotator, "own", 0)]
         self.labels: list[LabelRecord] = store.labels()
         self.document: DocumentRecord | None = None
+        # Whether the view holds every span the layers show (not just those of the first screen)
+        self.all_spans_shown = False
         self._tokens_job: Job | None = None
         self._spans_job: Job | None = None
         view.set_labels(self.labels)
@@ -77,11 +79,13 @@ class Session(QObject):
             self.remember_position()
         if document_id is None:
             self.document = None
+            self.all_spans_shown = False
             self.view.set_document("")
             self.documentOpened.emit(None)
             return
         document = self.store.document(document_id)
         self.document = document
+        self.all_spans_shown = False
         self.view.set_document(document.text)
         if scroll_to is None:
             scroll_to = self.settings.scroll_positions.get(self._position_key(document.id), 0)
@@ -99,23 +103,27 @@ class Session(QObject):
         if self.document is None or self.document.id != document_id:
             return
         offsets = self.view.offsets
+        layers = self.layers
 
         def load(_progress) -> SpanIndex:
             with collector_paused():
-                return SpanIndex.build(self._layer_spans(), offsets)
+                return SpanIndex.build(self._layer_spans(layers=layers), offsets)
 
         def loaded(index: SpanIndex) -> None:
             if (
-                self.document is not None
-                and self.document.id == document_id
-                and self.view.offsets is offsets
+                self.document is None
+                or self.document.id != document_id
+                or self.view.offsets is not offsets
             ):
+                return
+            if self.layers is layers:  # else other layers were chosen, and shown, meanwhile
                 for span in self.view.spans():  # what was tagged meanwhile stays
                     if span.uuid not in index:
                         index.add(span)
                 self.view.adopt_index(index)
+                self.all_spans_shown = True
                 self.spansLoaded.emit()
-                self._start_tokens(self.document)
+            self._start_tokens(self.document)
 
         job = Job(load, owner=self)
         job.succeeded.connect(loaded)
@@ -123,11 +131,11 @@ class Session(QObject):
         self._spans_job = job
         job.start()
 
-    def _layer_spans(self, start: int | None = None, end: int | None = None):
-        """(record, style, layer) for every span the layers show."""
+    def _layer_spans(self, start: int | None = None, end: int | None = None, *, layers=None):
+        """(record, style, layer) for every span the layers (default: those shown) show."""
         assert self.document is not None
         result = []
-        for layer in self.layers:
+        for layer in self.layers if layers is None else layers:
             statuses = (
                 ["accepted", "suggested"] if layer.annotator.id == self.editing.id else ["accepted"]
             )
@@ -238,6 +246,7 @@ class Session(QObject):
     def reload_spans(self) -> None:
         if self.document is not None:
             self.view.set_spans(self._layer_spans())
+            self.all_spans_shown = True
             self.spansLoaded.emit()
 
     # --- labels ------------------------------------------------------------------------------

@@ -181,9 +181,13 @@ class LabelDelegate(QStyledItemDelegate):
 
 
 class SpanTable(QTableView):
-    """The table; Delete removes the selected spans."""
+    """The table; Delete removes the selected spans; Home and End go to the first and last
+    span, as in a list (a row is a span: its cells are not visited one by one)."""
 
+    #: Delete was pressed (the selected spans)
     deleteRequested = Signal(list)
+    #: a key moved the current row (arrows, Page Up/Down, Home, End): its row
+    rowMovedByKey = Signal(int)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if (
@@ -194,18 +198,33 @@ class SpanTable(QTableView):
             model: SpanTableModel = self.model()
             self.deleteRequested.emit([model.span(row) for row in rows])
             return
+        before = self.currentIndex().row()
         super().keyPressEvent(event)
+        # Only a key the analyst pressed follows the span into the document: rows that move
+        # because spans were added or removed must not scroll the article away.
+        after = self.currentIndex()
+        if after.isValid() and after.row() != before:
+            self.rowMovedByKey.emit(after.row())
+
+    def moveCursor(self, action, modifiers):  # noqa: N802
+        if action in (
+            QAbstractItemView.CursorAction.MoveHome,
+            QAbstractItemView.CursorAction.MoveEnd,
+        ):
+            modifiers |= Qt.KeyboardModifier.ControlModifier  # the table's first or last row
+        return super().moveCursor(action, modifiers)
 
 
 class SpanPanelWidget(QWidget):
     """The span table with a one-line summary above it."""
 
-    #: a span was clicked (uuid): show it in the document
+    #: a span was clicked, or reached with the keys (uuid): show it in the document
     spanChosen = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.model = SpanTableModel(self)
+        self._choosing: str | None = None  # the span this table is showing in the document
         self.summary = QLabel("No document open", self)
         self.table = SpanTable(self)
         self.table.setModel(self.model)
@@ -228,11 +247,17 @@ class SpanPanelWidget(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
         self.table.clicked.connect(self._on_table_clicked)
+        self.table.rowMovedByKey.connect(self._on_table_row_moved_by_key)
         self.model.rowsInserted.connect(self._update_summary)
         self.model.rowsRemoved.connect(self._update_summary)
         self.model.modelReset.connect(self._update_summary)
+        # Accepting a suggestion changes a row in place: the counts change with it.
+        self.model.dataChanged.connect(self._update_summary)
 
     def select_span(self, span_uuid: str) -> None:
+        """Select a span's row (the document selected it); "" clears the selection."""
+        if span_uuid and span_uuid == self._choosing:
+            return  # the document follows this table: keep the rows as the keys left them
         row = self.model.row_of(span_uuid) if span_uuid else None
         if row is None:
             self.table.clearSelection()
@@ -242,7 +267,17 @@ class SpanPanelWidget(QWidget):
         self.table.scrollTo(index)
 
     def _on_table_clicked(self, index: QModelIndex) -> None:
-        self.spanChosen.emit(self.model.data(index, UUID_ROLE))
+        self._choose(self.model.data(index, UUID_ROLE))
+
+    def _on_table_row_moved_by_key(self, row: int) -> None:
+        self._choose(self.model.span(row).uuid)
+
+    def _choose(self, span_uuid: str) -> None:
+        self._choosing = span_uuid
+        try:
+            self.spanChosen.emit(span_uuid)
+        finally:
+            self._choosing = None
 
     def _update_summary(self, *_args) -> None:
         count = self.model.rowCount()

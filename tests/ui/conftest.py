@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication
 
 from db.store import Store
 from desktop.formats import import_paths
@@ -25,22 +28,38 @@ def open_window(qtbot):
 
     launchers = []
 
-    def opener(location: str, annotator: str = "analyst_a", **settings):
+    def opener(location: str, annotator: str = "analyst_a", size=(1400, 900), **settings):
+        """``size``: the window's size for the test (None: as Dossier chooses it)."""
         preferences = Settings.load()  # what a restart would find
         preferences.annotator = annotator
         for key, value in settings.items():
             setattr(preferences, key, value)
         launcher, window = create_window(location, preferences)
         launchers.append(launcher)
-        qtbot.addWidget(window)
-        window.resize(1400, 900)
+        if size is not None:
+            window.resize(*size)
         window.show()
         qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # keys reach it
         return window
 
     yield opener
     for launcher in launchers:
-        if launcher.window is not None:
+        # A window the launcher replaced (another project was opened) is gone already.
+        if launcher.window is not None and shiboken6.isValid(launcher.window):
             launcher.window.close()
+            launcher.window.deleteLater()
         if launcher.store is not None:
             launcher.store.close()
+
+
+@pytest.fixture(autouse=True)
+def widget_dialogs(qapp):
+    """File, colour and message dialogs as Qt widgets, which keys and clicks can fill in,
+    whatever the desktop would otherwise show."""
+    from tests.ui.driving import stop_answering
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
+    yield
+    stop_answering()

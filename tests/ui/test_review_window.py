@@ -4,6 +4,7 @@ and the review decisions are checked in the database through a separate connecti
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,11 +15,10 @@ from desktop.review.adjudicate import decision_item_keys
 from desktop.review.agreement import measure_agreement
 from desktop.review.compare import AGREED, compare_annotators
 from desktop.ui.agreement_view import COLUMNS, OVERALL, format_figure
-from tests.ui.driving import drag
+from tests.ui.driving import CTRL, SHIFT, answer_file_dialog, click_row, drag, tick
+from tests.ui.driving import press as click_button
 
 PAIR = ["analyst_a", "analyst_b"]
-CTRL = Qt.KeyboardModifier.ControlModifier
-SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 # --- reading the database ---------------------------------------------------------------------
@@ -65,14 +65,15 @@ def in_item(spans: set[tuple], item) -> set[tuple]:
 
 
 def start_review(qtbot, window):
-    """Review → Review mode…, keep the two analysts checked, press Compare, wait for the list."""
-    window.review.open_action.trigger()
+    """Review → Review mode… (Ctrl+R), keep the two analysts checked, press Compare, wait
+    for the list."""
+    qtbot.keyClick(window.view, Qt.Key.Key_R, CTRL)
     panel = window.review
+    assert panel.isVisible()
     assert panel.setup.checked() == PAIR  # the reviewer is not compared with themselves
     with qtbot.waitSignal(panel.reviewStarted, timeout=30000):
         qtbot.mouseClick(panel.setup.compare_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.view.token_index is not None, timeout=20000)
-    panel.table.setFocus()
     return panel
 
 
@@ -179,7 +180,8 @@ def test_enter_keeps_a_missing_span_and_progress_survives_a_restart(qtbot, proje
     window = open_window(project, annotator="lead")
     panel = start_review(qtbot, window)
     missing = next(item for item in panel.model.items() if item.kind == "missing")
-    panel.select_item(missing)
+    click_row(qtbot, panel.table, panel.model.row_of(missing.key))
+    assert panel.current_item().key == missing.key
     press(qtbot, panel.table, Qt.Key.Key_Return)
     holder = missing.holders[0]
     assert in_item(gold_spans(project), missing) == sides(missing, holder)
@@ -197,8 +199,9 @@ def test_enter_keeps_a_missing_span_and_progress_survives_a_restart(qtbot, proje
     panel = start_review(qtbot, again)
     assert panel.progress_text() == f"Reviewed 1 of {len(expected_items(project))}"
     assert panel.review.is_reviewed(panel.review.item(missing.key))
-    panel.end()
+    click_button(qtbot, panel.end_button)
     assert [layer.annotator.name for layer in again.session.layers] == ["lead"]
+    assert panel.review is None and not panel.body.isVisible()
 
 
 def test_a_label_key_away_from_the_item_tags_gold_directly(qtbot, project, open_window):
@@ -220,7 +223,7 @@ def test_the_agreement_table_and_chart_show_what_measure_agreement_finds(
     qtbot, project, open_window, tmp_path
 ):
     window = open_window(project, annotator="lead")
-    window.agreement.open_action.trigger()
+    qtbot.keyClick(window.view, Qt.Key.Key_R, CTRL | SHIFT)  # Review → Agreement…
     dialog = window.agreement
     assert dialog.isVisible() and not dialog.isModal()
     assert dialog.checked() == PAIR
@@ -242,27 +245,37 @@ def test_the_agreement_table_and_chart_show_what_measure_agreement_finds(
     assert overall["Krippendorff's α"] == pytest.approx(expected.overall.alpha)
     assert len(dialog.chart.bars()) == 4 * len(rows)
 
-    copied = dialog.copy_table()
-    assert QApplication.clipboard().text() == copied
-    assert copied.splitlines()[-1].startswith(
-        "Overall\t" + format_figure(expected.overall.exact.precision)
+    QApplication.clipboard().setText("")
+    click_button(qtbot, dialog.copy_button)
+    copied = QApplication.clipboard().text()
+    lines = copied.splitlines()
+    assert lines[0].split("\t") == ["Label"] + [header for header, _tip, _read in COLUMNS]
+    assert [line.split("\t")[0] for line in lines[1:]] == rows
+    assert lines[-1] == "\t".join(
+        [OVERALL] + [format_figure(read(expected.overall)) for _h, _t, read in COLUMNS]
     )
+    assert window.statusBar().currentMessage() == "Agreement table copied"
     out = tmp_path / "agreement.json"
-    dialog.save_json(out)
+    answered = answer_file_dialog(qtbot, out)
+    click_button(qtbot, dialog.save_button)
+    assert answered == ["Save agreement"]
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(expected.to_json()))
+    assert str(out) in window.statusBar().currentMessage()
 
 
 def test_agreement_needs_two_annotators(qtbot, project, open_window):
     with Store.open(project) as store:
         store.gold_annotator()
     window = open_window(project, annotator="lead")
+    qtbot.keyClick(window.view, Qt.Key.Key_R, CTRL | SHIFT)
     dialog = window.agreement
-    dialog.prepare(["analyst_a"])
+    tick(qtbot, dialog.annotators, {"analyst_a"})
     assert not dialog.measure_button.isEnabled()
     assert "two or more" in dialog.problem.text()
-    dialog.prepare(["analyst_a", "gold"])
+    tick(qtbot, dialog.annotators, {"analyst_a", "gold"})
+    assert dialog.measure_button.isEnabled() and not dialog.problem.text()
     with qtbot.waitSignal(dialog.measured, timeout=60000):
-        dialog.start(dialog.checked())
+        click_button(qtbot, dialog.measure_button)
     assert dialog.report.annotators == ("analyst_a", "gold")
     assert dialog.model.data(dialog.model.index(0, 0)) == "—"  # gold has no spans yet
 
@@ -273,8 +286,81 @@ def test_undo_after_review_mode_ended_takes_the_decision_back(qtbot, project, op
     item = panel.current_item()
     press(qtbot, panel.table, Qt.Key.Key_2)
     assert item.key in decisions_by_item(project)
-    panel.end()
+    click_button(qtbot, panel.end_button)
     assert [layer.annotator.name for layer in window.session.layers] == ["lead"]
     press(qtbot, window.view, Qt.Key.Key_Z, CTRL)
     assert decisions_by_item(project) == {} and gold_spans(project) == set()
     assert panel.review is None and not panel.body.isVisible()  # review mode stays ended
+
+
+def test_review_mode_by_its_buttons(qtbot, project, open_window):
+    """Every decision has a button as well as a key: Take, Edit, Reject, Accept all agreed;
+    Compare again and End review have only buttons (and the Review menu)."""
+    window = open_window(project, annotator="lead")
+    panel = start_review(qtbot, window)
+    view = window.view
+    items = expected_items(project)
+    agreed = [item for item in items if item.kind == AGREED]
+
+    # Take (on analyst_b's card): gold gets analyst_b's reading.
+    first = panel.current_item()
+    [_a, b] = [card for card in panel.details.cards if card.isVisible()]
+    assert "analyst_b" in b.header.text()
+    click_button(qtbot, b.take)
+    assert in_item(gold_spans(project), first) == sides(first, "analyst_b")
+    decision = decisions_by_item(project)[first.key]
+    assert (decision.action, decision.reviewer) == ("take", "lead")
+    taken = {e["annotator"]: e["taken"] for e in decision.candidates if e["role"] != "outcome"}
+    assert taken == {"analyst_a": False, "analyst_b": True}
+
+    # Reject: settled with nothing in gold.
+    second = panel.current_item()
+    assert second.key != first.key
+    gold_before = gold_spans(project)
+    click_button(qtbot, panel.details.reject_button)
+    assert decisions_by_item(project)[second.key].action == "reject"
+    assert gold_spans(project) == gold_before
+
+    # Edit: the item's extent is selected in the document; the Event key makes it gold.
+    third = panel.current_item()
+    click_button(qtbot, panel.details.edit_button)
+    assert view.hasFocus() and view.python_selection() == (third.start, third.end)
+    press(qtbot, view, Qt.Key.Key_E)
+    third_decision = decisions_by_item(project)[third.key]
+    assert third_decision.action == "edit"
+    assert in_item(gold_spans(project), third) == {
+        (third.document_id, "Event", third.start, third.end)
+    }
+    assert panel.progress_text() == f"Reviewed 3 of {len(items)}"
+
+    # Accept all agreed: one button, every agreed item into gold.
+    assert panel.accept_button.text() == f"Accept all agreed ({len(agreed)})"
+    click_button(qtbot, panel.accept_button)
+    latest = decisions_by_item(project)
+    assert all(latest[item.key].action == "accept" for item in agreed)
+    assert all(sides(item, "analyst_a") <= gold_spans(project) for item in agreed)
+    assert panel.progress_text() == f"Reviewed {3 + len(agreed)} of {len(items)}"
+    assert not panel.accept_button.isEnabled()
+
+    # Compare again after analyst_b's spans changed: the new span is a new item.
+    with Store.open(project) as store:
+        analyst_b = store.ensure_annotator("analyst_b")
+        document = store.document(first.document_id)
+        tagged = [(span.start, span.end) for span in store.spans(document.id)]
+        start, end = next(
+            (m.start(), m.end())
+            for m in re.finditer(r"\b[A-Z][a-z]{3,}\b", document.text)
+            if not any(a < m.end() and m.start() < b for a, b in tagged)
+        )
+        store.add_span(document.id, store.label_by_name("Event").id, analyst_b.id, start, end)
+    with qtbot.waitSignal(panel.reviewStarted, timeout=30000):
+        click_button(qtbot, panel.again_button)
+    assert len(panel.model.ordered()) == len(expected_items(project)) == len(items) + 1
+    assert panel.progress_text() == f"Reviewed {3 + len(agreed)} of {len(items) + 1}"
+
+    # End review: one's own spans again; the decisions stay.
+    click_button(qtbot, panel.end_button)
+    assert panel.review is None and panel.setup.isVisible() and not panel.body.isVisible()
+    assert [layer.annotator.name for layer in window.session.layers] == ["lead"]
+    assert not window.session.editing.is_gold
+    assert len(decisions_by_item(project)) == 3 + len(agreed)

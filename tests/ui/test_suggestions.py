@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from db.store import Store
 from desktop.ui import workers
+from desktop.ui.suggestions import SuggestDialog, TrainDialog
 from tests.conftest import CORPUS
+from tests.ui.driving import (
+    CTRL,
+    SHIFT,
+    activate,
+    button_named,
+    choose_menu_item,
+    click,
+    press,
+    tick,
+    type_into,
+)
+from tests.ui.test_annotating import ready
 
 FIRST = (CORPUS / "000_f40a1a98859d52a1.txt").read_text(encoding="utf-8")
 
@@ -21,13 +36,32 @@ def finish(qtbot, job, timeout=120000):
 
 
 def open_first(qtbot, window):
-    document_id = next(
-        d.id for d in window.store.list_documents() if window.store.document(d.id).text == FIRST
-    )
-    window.open_document(document_id)
-    qtbot.waitUntil(lambda: window.view.token_index is not None, timeout=20000)
-    window.view.setFocus()
-    return document_id
+    ready(qtbot, window, FIRST)
+    return window.session.document.id
+
+
+def suggest_here(qtbot, window):
+    """Suggest → Suggest in this document (rules): Ctrl+G; wait until the job is done."""
+    before = window.suggestions.last_job
+    qtbot.keyClick(window.view, Qt.Key.Key_G, CTRL)
+    job = window.suggestions.last_job
+    assert job is not None and job is not before
+    finish(qtbot, job)
+
+
+def summary(window) -> tuple[int, int]:
+    """(spans, suggestions) as the span panel's summary line says them."""
+    text = window.spans.summary.text()
+    match = re.fullmatch(r"(\d+) span\(s\)(?:, (\d+) suggestion\(s\))?", text)
+    assert match, text
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def shown_counts(window) -> tuple[int, int]:
+    """(spans, suggestions) the panel's table lists."""
+    model = window.spans.model
+    statuses = [model.span(row).status for row in range(model.rowCount())]
+    return len(statuses) - statuses.count("suggested"), statuses.count("suggested")
 
 
 def mine(location, annotator="me", status=None):
@@ -40,57 +74,65 @@ def mine(location, annotator="me", status=None):
 def test_rules_suggest_in_the_open_document_and_keys_accept_or_reject(qtbot, project, open_window):
     window = open_window(project, annotator="me")
     document_id = open_first(qtbot, window)
-    finish(qtbot, window.suggestions.suggest_here())
+    suggest_here(qtbot, window)
     suggested = mine(project, status="suggested")
     assert suggested and {s.origin for s in suggested} == {"rules"}
     assert {s.document_id for s in suggested} == {document_id}
     drawn = {s.uuid: s.style for s in window.view.spans()}
     assert all(drawn[s.uuid] == "suggested" for s in suggested)
+    assert summary(window) == (0, len(suggested))
 
-    first, second = sorted(suggested, key=lambda s: s.start)[:2]
-    window.view.select_python_range(first.start, first.start)
+    ordered = sorted(suggested, key=lambda s: s.start)
+    click(window.view, ordered[0].start)  # the click selects the (innermost) suggestion there
+    first = window.view.selected_span()
+    assert first.status == "suggested"
     qtbot.keyClick(window.view, Qt.Key.Key_Return)
     with Store.open(project) as store:
         assert store.span(first.uuid).status == "accepted"
-    window.view.select_span(None)
-    window.view.select_python_range(second.start, second.start)
+    assert summary(window) == shown_counts(window) == (1, len(suggested) - 1)
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    elsewhere = next(s for s in ordered if s.start >= first.end)
+    click(window.view, elsewhere.start)
+    second = window.view.selected_span()
+    assert second.status == "suggested" and second.uuid != first.uuid
     qtbot.keyClick(window.view, Qt.Key.Key_Backspace)
     with Store.open(project) as store:
         assert store.span(second.uuid).status == "rejected"
     assert second.uuid not in {s.uuid for s in window.view.spans()}
-    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert summary(window) == (1, len(suggested) - 2)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
     with Store.open(project) as store:
         assert store.span(second.uuid).status == "suggested"
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
+    with Store.open(project) as store:
+        assert store.span(first.uuid).status == "suggested"
+    assert summary(window) == shown_counts(window) == (0, len(suggested))
 
 
 def test_accept_all_and_reject_all_keys_and_nothing_is_suggested_twice(qtbot, project, open_window):
     window = open_window(project, annotator="me")
     open_first(qtbot, window)
-    finish(qtbot, window.suggestions.suggest_here())
+    suggest_here(qtbot, window)
     pending = len(mine(project, status="suggested"))
     assert pending > 3
-    qtbot.keyClick(
-        window.view,
-        Qt.Key.Key_Backspace,
-        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-    )
+    qtbot.keyClick(window.view, Qt.Key.Key_Backspace, CTRL | SHIFT)
     assert len(mine(project, status="rejected")) == pending
-    finish(qtbot, window.suggestions.suggest_here())
+    assert summary(window) == (0, 0)
+    suggest_here(qtbot, window)
     assert mine(project, status="suggested") == []  # rejected suggestions stay rejected
-    window.undo_action.trigger()
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
     assert len(mine(project, status="suggested")) == pending
-    qtbot.keyClick(
-        window.view,
-        Qt.Key.Key_Return,
-        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-    )
+    assert summary(window) == (0, pending)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL | SHIFT)
     assert len(mine(project, status="accepted")) == pending
+    assert summary(window) == shown_counts(window) == (pending, 0)
 
 
 def test_suggesting_everywhere_keeps_the_window_responsive(qtbot, project, open_window):
     window = open_window(project, annotator="me")
     open_first(qtbot, window)
-    job = window.suggestions.suggest_everywhere()
+    qtbot.keyClick(window.view, Qt.Key.Key_G, CTRL | SHIFT)  # Suggest in every document
+    job = window.suggestions.last_job
     ticks = []
     qtbot.waitUntil(lambda: ticks.append(1) or job not in workers._running, timeout=60000)
     finish(qtbot, job)
@@ -101,10 +143,13 @@ def test_suggesting_everywhere_keeps_the_window_responsive(qtbot, project, open_
 def test_a_missing_pipeline_is_reported_not_a_crash(qtbot, project, open_window):
     window = open_window(project, annotator="me")
     open_first(qtbot, window)
-    dialog = window.suggestions.ask_suggest()
-    dialog.pipeline.setChecked(True)
-    dialog.name.setText("xx_no_such_pipeline_sm")
-    dialog.accept()
+    choose_menu_item(qtbot, window, "Suggest", "Suggest with a model or pipeline…")
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, SuggestDialog)
+    press(qtbot, dialog.pipeline)
+    qtbot.keyClicks(dialog.name, "xx_no_such_pipeline_sm")
+    press(qtbot, button_named(dialog, "Suggest"))
+    assert not dialog.isVisible()
     finish(qtbot, window.suggestions.last_job)
     assert "xx_no_such_pipeline_sm" in window.last_error and "install" in window.last_error
     assert mine(project, status="suggested") == []
@@ -116,18 +161,23 @@ def test_train_then_order_by_uncertainty_and_suggest_with_the_model(
 ):
     window = open_window(project, annotator="me")
     open_first(qtbot, window)
-    dialog = window.suggestions.ask_train()
-    dialog.output.setText(str(tmp_path / "model"))
-    dialog.epochs.setValue(3)
-    dialog.held_out.setValue(0.5)
-    for row in range(dialog.annotators.count()):
-        item = dialog.annotators.item(row)
-        item.setCheckState(
-            Qt.CheckState.Checked if item.text() == "analyst_a" else Qt.CheckState.Unchecked
-        )
-    dialog.accept()
+    qtbot.keyClick(window.view, Qt.Key.Key_T, CTRL | SHIFT)  # Suggest → Train a model…
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, TrainDialog)
+    type_into(qtbot, dialog.output, str(tmp_path / "model"))
+    type_into(qtbot, dialog.epochs, "3")
+    type_into(qtbot, dialog.held_out, "0.5")
+    tick(qtbot, dialog.annotators, {"analyst_a"})
+    press(qtbot, button_named(dialog, "Train"))
+    assert not dialog.isVisible()
     finish(qtbot, window.suggestions.last_job, timeout=240000)
     report = window.suggestions.last_report
+    assert report is not None and report.epochs == 3 and len(report.losses) == 3
+    with Store.open(project) as store:  # analyst_a's documents only, half of them held out
+        analyst_a = store.ensure_annotator("analyst_a").id
+        theirs = {s.document_id for s in store.spans_where(annotator_ids=[analyst_a])}
+    assert set(report.train_documents) | set(report.held_out_documents) == theirs
+    assert len(report.held_out_documents) == round(len(theirs) * 0.5) or report.held_out_documents
     assert report is not None and (tmp_path / "model").is_dir()
     assert set(report.labels) == {"Claim", "Actor", "Event"} and report.held_out_documents
     from desktop.ui.suggestions import report_html
@@ -138,9 +188,13 @@ def test_train_then_order_by_uncertainty_and_suggest_with_the_model(
         and "precision" in shown
         and "overall" in shown
     )
-    assert window.suggestions.report_dialog.isVisible()
+    report_dialog = window.suggestions.report_dialog
+    assert report_dialog.isVisible()
+    press(qtbot, button_named(report_dialog, "Close"))
     assert window.settings.last_model == str(tmp_path / "model")
-    finish(qtbot, window.suggestions.order_by_uncertainty())
+    activate(qtbot, window)
+    choose_menu_item(qtbot, window, "Suggest", "Order documents by model uncertainty")
+    finish(qtbot, window.suggestions.last_job)
     scores = window.documents.model._scores
     assert set(scores) == set(window.store.document_ids())
     order = [
@@ -148,5 +202,12 @@ def test_train_then_order_by_uncertainty_and_suggest_with_the_model(
         for r in range(window.documents.proxy.rowCount())
     ]
     assert [scores[i] for i in order] == sorted(scores.values(), reverse=True)
-    finish(qtbot, window.suggestions.suggest([window.session.document.id], str(tmp_path / "model")))
-    assert {s.origin for s in mine(project, status="suggested")} <= {"model"}
+    choose_menu_item(qtbot, window, "Suggest", "Suggest with a model or pipeline…")
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, SuggestDialog) and dialog.model.isChecked()
+    assert dialog.folder.text() == str(tmp_path / "model")  # the model trained last
+    press(qtbot, button_named(dialog, "Suggest"))
+    finish(qtbot, window.suggestions.last_job)
+    suggested = mine(project, status="suggested")
+    assert {s.origin for s in suggested} <= {"model"}
+    assert {s.document_id for s in suggested} <= {window.session.document.id}

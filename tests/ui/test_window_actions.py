@@ -1,17 +1,44 @@
-"""The window's other work: labels, preferences, import and export, first run, projects."""
+"""The window's other work, driven by keys, buttons and dialogs as a person does: preferences,
+import and export, first run, projects, and the window's size on the screen."""
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
-from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QInputDialog,
+    QLineEdit,
+    QProgressDialog,
+)
 
+from db.records import ExportFilter
 from db.store import Store
-from tests.ui.driving import drag
+from desktop.formats import ExportOptions, export_project
+from desktop.ui.export_dialog import ExportDialog
+from desktop.ui.preferences import PreferencesDialog
+from tests.ui.driving import (
+    CTRL,
+    SHIFT,
+    activate,
+    answer_dialog,
+    answer_file_dialog,
+    button_named,
+    button_of,
+    choose_in_combo,
+    choose_menu_item,
+    drag,
+    message_boxes,
+    press,
+    press_ok,
+    tick,
+    type_into,
+)
 
 
 def wait_for(qtbot, job, timeout=30000):
@@ -21,82 +48,36 @@ def wait_for(qtbot, job, timeout=30000):
     QApplication.processEvents()
 
 
-def labels_in(location):
-    with Store.open(location) as store:
-        return [(label.name, label.colour, label.shortcut) for label in store.labels()]
+def modal(kind):
+    """The dialog the last key or click opened (and that waits for an answer)."""
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, kind) and dialog.isVisible(), dialog
+    return dialog
 
 
-def test_the_label_editor_changes_labels_and_undo_takes_it_back(qtbot, project, open_window):
-    window = open_window(project, annotator="me")
-    window.edit_labels()
-    editor = window.label_editor
-    editor.add_label("Location")
-    editor.select("Location")
-    editor.set_key("L")
-    editor.recolour_label("#123abc")
-    editor.rename_label("Place")
-    editor.move_label(-1)
-    assert labels_in(project)[2] == ("Place", "#123ABC", "L")
-    assert window.palette.button(window.session.label_by_name("Place").id) is not None
-    window.undo_action.trigger()  # the move
-    window.undo_action.trigger()  # the rename
-    assert labels_in(project)[3] == ("Location", "#123ABC", "L")
-    editor.select("Location")
-    editor.set_key("A")  # taken by Actor: refused, said, nothing changes
-    assert "already belongs" in window.last_error
-    assert labels_in(project)[3][2] == "L"
+# --- preferences ------------------------------------------------------------------------------
 
 
-def test_removing_a_label_in_use_moves_or_deletes_its_spans(qtbot, project, open_window):
-    window = open_window(project, annotator="me")
-    window.edit_labels()
-    editor = window.label_editor
-    with Store.open(project) as store:
-        events = len(store.spans_where(labels=["Event"]))
-        claims = len(store.spans_where(labels=["Claim"]))
-    editor.select("Event")
-    editor.remove_label("move", window.session.label_by_name("Claim").id)
-    with Store.open(project) as store:
-        assert store.label_by_name("Event") is None
-        assert len(store.spans_where(labels=["Claim"])) == claims + events
-    window.undo_action.trigger()
-    with Store.open(project) as store:
-        assert len(store.spans_where(labels=["Event"])) == events
-    editor.select("Event")
-    editor.remove_label("delete")
-    with Store.open(project) as store:
-        assert store.label_by_name("Event") is None
-        assert len(store.spans_where(labels=["Claim"])) == claims
-    window.undo_action.trigger()
-    with Store.open(project) as store:
-        assert len(store.spans_where(labels=["Event"])) == events
+def open_preferences(qtbot, window) -> PreferencesDialog:
+    qtbot.keyClick(window.view, Qt.Key.Key_Comma, CTRL)  # Edit → Preferences… (Ctrl+,)
+    return modal(PreferencesDialog)
 
 
-def test_the_removal_dialog_offers_a_move_or_a_deletion(qtbot, project, open_window):
-    from desktop.ui.label_editor import LabelRemovalDialog
-
-    window = open_window(project, annotator="me")
-    labels = window.session.labels
-    dialog = LabelRemovalDialog(labels[2], 12, labels[:2])
-    qtbot.addWidget(dialog)
-    assert dialog.relabel_to() == labels[0].id
-    dialog.target.setCurrentIndex(1)
-    assert dialog.relabel_to() == labels[1].id
-    dialog.delete.setChecked(True)
-    assert dialog.relabel_to() is None
-
-
-def test_preferences_change_the_annotator_font_and_snapping(
+def test_preferences_ok_changes_the_annotator_font_and_snapping(
     qtbot, project, open_window, dossier_home
 ):
     window = open_window(project, annotator="me")
-    window.edit_preferences()
-    dialog = window.preferences_dialog
-    dialog.annotator.setText("reviewer 2")
-    dialog.font_size.setValue(17)
-    dialog.snap.setChecked(False)
-    dialog.accept()
+    dialog = open_preferences(qtbot, window)
+    type_into(qtbot, dialog.annotator, "")
+    press_ok(qtbot, dialog)  # no name: refused, the dialog stays
+    assert dialog.isVisible() and window.session.annotator.name == "me"
+    type_into(qtbot, dialog.annotator, "reviewer 2")
+    type_into(qtbot, dialog.font_size, "17")
+    press(qtbot, dialog.snap)
+    press_ok(qtbot, dialog)
+    assert not dialog.isVisible()
     assert window.session.annotator.name == "reviewer 2"
+    assert "reviewer 2" in window.annotator_label.text()
     assert window.view.font().pointSize() == 17
     assert window.view.snap_to_tokens is False
     saved = json.loads((dossier_home / "config" / "settings.json").read_text(encoding="utf-8"))
@@ -105,9 +86,27 @@ def test_preferences_change_the_annotator_font_and_snapping(
         17,
         False,
     )
+    assert [a.name for a in window.store.annotators() if a.name == "reviewer 2"]
 
 
-def test_importing_from_the_window_runs_in_the_background(qtbot, tmp_path, open_window):
+def test_preferences_cancel_changes_nothing(qtbot, project, open_window, dossier_home):
+    window = open_window(project, annotator="me")
+    size = window.view.font().pointSize()
+    dialog = open_preferences(qtbot, window)
+    type_into(qtbot, dialog.annotator, "someone else")
+    type_into(qtbot, dialog.font_size, "30")
+    press(qtbot, dialog.snap)
+    press(qtbot, button_of(dialog, QDialogButtonBox.StandardButton.Cancel))
+    assert not dialog.isVisible()
+    assert window.session.annotator.name == "me"
+    assert window.view.font().pointSize() == size and window.view.snap_to_tokens is True
+    assert "someone else" not in [a.name for a in window.store.annotators()]
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def test_importing_a_folder_runs_in_the_background(qtbot, tmp_path, open_window):
     location = str(tmp_path / "empty.db")
     window = open_window(location, annotator="me")
     assert window.pages.currentWidget() is window.welcome
@@ -117,12 +116,19 @@ def test_importing_from_the_window_runs_in_the_background(qtbot, tmp_path, open_
         "Militias resume attacks\n\nThe group said on Friday.", encoding="utf-8"
     )
     (folder / "b.md").write_text("# Talks in Arbon\n\nNegotiators met again.", encoding="utf-8")
-    window.import_paths([str(folder)])
+    answered = answer_file_dialog(qtbot, folder)
+    qtbot.keyClick(window, Qt.Key.Key_I, CTRL | SHIFT)  # File → Import folder…
+    assert answered == ["Import a folder of articles"]
     wait_for(qtbot, window.import_job)
     assert window.pages.currentWidget() is not window.welcome
     assert window.documents.model.rowCount() == 2
     assert window.session.document is not None
     assert "Imported 2 new document(s)" in window.statusBar().currentMessage()
+    with Store.open(location) as store:
+        assert sorted(d.title for d in store.list_documents()) == [
+            "Militias resume attacks",
+            "Talks in Arbon",
+        ]
 
 
 def test_a_bad_file_is_reported_with_its_line_and_nothing_is_written(qtbot, tmp_path, open_window):
@@ -135,9 +141,12 @@ def test_a_bad_file_is_reported_with_its_line_and_nothing_is_written(qtbot, tmp_
         '{"text": "fine"}\n{"text": "x", "spans": [{"start": 0, "end": 9, "label": "A"}]}\n',
         encoding="utf-8",
     )
-    window.import_paths([str(good), str(bad)])
+    answered = answer_file_dialog(qtbot, good, bad)
+    qtbot.keyClick(window, Qt.Key.Key_I, CTRL)  # File → Import files…
+    assert answered
     wait_for(qtbot, window.import_job)
     assert f"{bad}:2: span 1: offsets 0-9 fall outside" in window.last_error
+    assert any(f"{bad}:2" in box.text() for box in message_boxes(window))
     with Store.open(location) as store:
         assert store.document_count() == 0
 
@@ -147,12 +156,16 @@ def test_cancelling_an_import_writes_nothing(qtbot, tmp_path, open_window):
     window = open_window(location, annotator="me")
     folder = tmp_path / "many"
     folder.mkdir()
-    for number in range(400):
-        (folder / f"{number:03}.txt").write_text(
+    for number in range(3000):
+        (folder / f"{number:04}.txt").write_text(
             f"Article {number}\n\nText of article {number}.", encoding="utf-8"
         )
-    window.import_paths([str(folder)])
-    window.import_job.cancel()
+    answered = answer_file_dialog(qtbot, folder)
+    qtbot.keyClick(window, Qt.Key.Key_I, CTRL | SHIFT)
+    assert answered
+    progress = window.findChild(QProgressDialog)
+    qtbot.waitUntil(progress.isVisible, timeout=10000)  # shown once the work takes a while
+    press(qtbot, button_named(progress, "Cancel"))
     wait_for(qtbot, window.import_job)
     assert "cancelled" in window.statusBar().currentMessage()
     with Store.open(location) as store:
@@ -164,37 +177,57 @@ def test_dropping_files_on_the_window_imports_them(qtbot, tmp_path, corpus, open
     window = open_window(location, annotator="me")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(corpus / "001_4932432c3956f33a.txt"))])
-    event = QDropEvent(
-        QPointF(50, 50),
+    where = QPoint(50, 50)
+    enter = QDragEnterEvent(
+        where,
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    window.dropEvent(event)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(where),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, drop)
     wait_for(qtbot, window.import_job)
     with Store.open(location) as store:
         assert store.document_count() == 1
 
 
+# --- export -----------------------------------------------------------------------------------
+
+
+def open_export(qtbot, window) -> ExportDialog:
+    qtbot.keyClick(window.view, Qt.Key.Key_E, CTRL)  # File → Export… (Ctrl+E)
+    return modal(ExportDialog)
+
+
+def choose_format(qtbot, dialog: ExportDialog, name: str) -> None:
+    text = next(
+        dialog.format.itemText(i)
+        for i in range(dialog.format.count())
+        if dialog.format.itemText(i).startswith(f"{name} — ")
+    )
+    choose_in_combo(qtbot, dialog.format, text)
+    assert dialog.format.currentText() == text
+
+
 def test_exporting_from_the_window_with_the_dialogs_filters(qtbot, project, open_window, tmp_path):
     window = open_window(project, annotator="me")
-    window.export()
-    dialog = window.export_dialog
-    dialog.format.setCurrentIndex(dialog.format.findData("jsonl"))
+    dialog = open_export(qtbot, window)
+    choose_format(qtbot, dialog, "jsonl")
     out = tmp_path / "out" / "analyst_a.jsonl"
-    dialog.output.setText(str(out))
-    for row in range(dialog.annotators.count()):
-        item = dialog.annotators.item(row)
-        item.setCheckState(
-            Qt.CheckState.Checked if item.text() == "analyst_a" else Qt.CheckState.Unchecked
-        )
-    for row in range(dialog.labels.count()):
-        item = dialog.labels.item(row)
-        item.setCheckState(
-            Qt.CheckState.Checked if item.text() == "Actor" else Qt.CheckState.Unchecked
-        )
-    dialog.accept()
+    type_into(qtbot, dialog.output, str(out))
+    tick(qtbot, dialog.annotators, {"analyst_a"})
+    tick(qtbot, dialog.labels, {"Actor"})
+    press(qtbot, button_of(dialog, QDialogButtonBox.StandardButton.Ok))  # "Export"
+    assert not dialog.isVisible()
     wait_for(qtbot, window.export_job)
     spans = [
         s
@@ -210,13 +243,70 @@ def test_exporting_from_the_window_with_the_dialogs_filters(qtbot, project, open
     assert len(spans) == expected and {(s["annotator"], s["label"]) for s in spans} == {
         ("analyst_a", "Actor")
     }
+    assert f"{expected} span(s)" in window.statusBar().currentMessage()
+
+
+def test_the_export_says_what_the_format_left_out(qtbot, project, open_window, tmp_path):
+    window = open_window(project, annotator="me")
+    dialog = open_export(qtbot, window)
+    choose_format(qtbot, dialog, "conll")
+    out = tmp_path / "seed.conll"
+    type_into(qtbot, dialog.output, str(out))
+    press(qtbot, button_of(dialog, QDialogButtonBox.StandardButton.Ok))
+    wait_for(qtbot, window.export_job)
+    assert out.exists()
+    with Store.open(project) as store:  # the same export, to learn what it must report
+        expected = export_project(
+            store,
+            "conll",
+            tmp_path / "again.conll",
+            ExportOptions(filter=ExportFilter(statuses=("accepted",))),
+        )
+    assert expected.adjusted  # the seed project has overlapping spans
+    message = window.statusBar().currentMessage()
+    assert f"{expected.documents} document(s) and {expected.spans} span(s)" in message
+    [box] = [box for box in message_boxes(window) if box.windowTitle() == "Export"]
+    shown = box.text() + "\n" + box.informativeText()
+    for reason, count in expected.adjusted.items():
+        assert f"{count} {reason}" in message
+        assert f"{count} {reason}" in shown
+    press(qtbot, button_of(box, QDialogButtonBox.StandardButton.Ok))
+    assert not message_boxes(window)
+
+
+def test_cancelling_the_export_dialog_writes_nothing(qtbot, project, open_window, tmp_path):
+    window = open_window(project, annotator="me")
+    dialog = open_export(qtbot, window)
+    out = tmp_path / "never.jsonl"
+    type_into(qtbot, dialog.output, str(out))
+    press(qtbot, button_of(dialog, QDialogButtonBox.StandardButton.Cancel))
+    assert not dialog.isVisible()
+    QApplication.processEvents()
+    assert not out.exists() and not hasattr(window, "export_job")
+
+
+def test_browse_chooses_where_the_export_goes(qtbot, project, open_window, tmp_path):
+    window = open_window(project, annotator="me")
+    dialog = open_export(qtbot, window)
+    choose_format(qtbot, dialog, "csv")
+    out = tmp_path / "chosen.csv"
+    answered = answer_file_dialog(qtbot, out)
+    press(qtbot, button_named(dialog, "Browse…"))
+    assert answered == ["Export to file"]
+    assert dialog.output.text() == str(out)
+    press(qtbot, button_of(dialog, QDialogButtonBox.StandardButton.Ok))
+    wait_for(qtbot, window.export_job)
+    assert out.exists() and out.read_text(encoding="utf-8").strip()
+
+
+# --- first run --------------------------------------------------------------------------------
 
 
 def test_a_newcomer_opens_the_samples_and_tags_a_first_claim(qtbot, tmp_path, open_window):
     location = str(tmp_path / "new.db")
     window = open_window(location, annotator="newcomer")
     assert window.pages.currentWidget() is window.welcome
-    window.welcome.samples_button.click()
+    press(qtbot, window.welcome.samples_button)
     wait_for(qtbot, window.import_job)
     document = window.session.document
     assert document is not None and "Sample article written for Dossier" in document.text
@@ -229,6 +319,21 @@ def test_a_newcomer_opens_the_samples_and_tags_a_first_claim(qtbot, tmp_path, op
         assert (span.label, span.annotator, span.text) == ("Claim", "newcomer", "fire is contained")
 
 
+def test_the_welcome_pages_import_button_asks_for_files(qtbot, tmp_path, corpus, open_window):
+    location = str(tmp_path / "new.db")
+    window = open_window(location, annotator="newcomer")
+    article = corpus / "001_4932432c3956f33a.txt"
+    answered = answer_file_dialog(qtbot, article)
+    press(qtbot, window.welcome.import_button)
+    assert answered == ["Import articles or annotations"]
+    wait_for(qtbot, window.import_job)
+    assert window.pages.currentWidget() is not window.welcome
+    assert window.session.document.text == article.read_text(encoding="utf-8")
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
 def test_switching_projects_opens_the_other_one_and_remembers_it(
     qtbot, project, tmp_path, open_window
 ):
@@ -236,17 +341,51 @@ def test_switching_projects_opens_the_other_one_and_remembers_it(
     from desktop.ui.main_window import MainWindow
 
     window = open_window(project, annotator="me")
-    other = str(tmp_path / "other.db")
-    window.projectRequested.emit(other)  # what File → New project does after asking where
+    other = tmp_path / "other.db"
+    answered = answer_file_dialog(qtbot, other)
+    qtbot.keyClick(window.view, Qt.Key.Key_N, CTRL)  # File → New project…
+    assert answered == ["New project"]
     QApplication.processEvents()
     opened = [
         w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
     ]
-    assert [w.location for w in opened] == [other]
+    assert [w.location for w in opened] == [str(other)]
     assert opened[0].pages.currentWidget() is opened[0].welcome
-    assert Settings.load().recent_projects[:2] == [other, project]
-    assert Path(other).exists()
+    assert Settings.load().recent_projects[:2] == [str(other), project]
+    assert other.exists()
     opened[0].close()
+
+
+def current_window():
+    from desktop.ui.main_window import MainWindow
+
+    [window] = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+    ]
+    return window
+
+
+def test_open_recent_and_open_database_url_switch_projects(qtbot, project, tmp_path, open_window):
+    window = open_window(project, annotator="me")
+    other = tmp_path / "other.db"
+    Store.open(other).close()
+
+    def type_url(dialog: QInputDialog) -> None:
+        qtbot.keyClicks(dialog.findChild(QLineEdit), f"sqlite:///{other}")
+        press_ok(qtbot, dialog)
+
+    answered = answer_dialog(qtbot, QInputDialog, type_url)
+    choose_menu_item(qtbot, window, "File", "Open database URL…")
+    assert answered == ["Open database"]
+    QApplication.processEvents()
+    switched = current_window()
+    assert switched.location == f"sqlite:///{other}" and switched.store.document_count() == 0
+
+    activate(qtbot, switched)
+    choose_menu_item(qtbot, switched, "File", "Open recent", project)
+    QApplication.processEvents()
+    back = current_window()
+    assert back.location == project and back.store.document_count() == 5
 
 
 def test_a_project_from_a_newer_dossier_is_refused_and_the_window_stays(
@@ -259,7 +398,42 @@ def test_a_project_from_a_newer_dossier_is_refused_and_the_window_stays(
     connection.commit()
     connection.close()
     window = open_window(project, annotator="me")
-    window.projectRequested.emit(str(newer))
+    answered = answer_file_dialog(qtbot, newer)
+    qtbot.keyClick(window.view, Qt.Key.Key_O, CTRL)  # File → Open project…
+    assert answered == ["Open project"]
     QApplication.processEvents()
     assert "newer version of Dossier" in window.last_error
     assert window.isVisible()
+
+
+# --- the window on the screen -----------------------------------------------------------------
+
+
+def inside(outer, inner) -> bool:
+    return outer.contains(inner.topLeft()) and outer.contains(inner.bottomRight())
+
+
+def test_on_first_start_the_window_fits_its_screen_and_is_centred(qtbot, project, open_window):
+    window = open_window(project, annotator="me", size=None)
+    available = QGuiApplication.primaryScreen().availableGeometry()
+    frame = window.frameGeometry()
+    assert inside(available, frame), (available, frame)
+    assert window.width() <= 1360 and window.height() <= 860
+    assert frame.width() <= available.width() * 0.9 + 8
+    assert abs(frame.center().x() - available.center().x()) <= 8
+    assert abs(frame.center().y() - available.center().y()) <= 8
+
+
+def test_a_saved_geometry_larger_than_the_screen_is_fitted_to_it(
+    qtbot, project, open_window, dossier_home
+):
+    from desktop.settings import Settings
+
+    window = open_window(project, annotator="me", size=(2600, 1800))
+    window.move(40, 30)
+    window.close()  # remembers its geometry
+    saved = Settings.load().window_geometry
+    assert saved and base64.b64decode(saved)
+    again = open_window(project, annotator="me", size=None)
+    available = QGuiApplication.primaryScreen().availableGeometry()
+    assert inside(available, again.frameGeometry()), (available, again.frameGeometry())
