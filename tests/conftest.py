@@ -67,6 +67,18 @@ def pg_url():
         admin.dispose()
 
 
+def table_names(url: str) -> list[str]:
+    """The tables of the database at ``url``, read without Dossier's code."""
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """A fresh project location on each backend."""

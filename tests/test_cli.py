@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from db.store import Store
 from desktop.cli import app
+from tests.conftest import table_names
 
 runner = CliRunner()
 
@@ -225,19 +226,12 @@ def test_import_creates_the_project_that_read_commands_then_open(tmp_path, corpu
 
 
 def test_an_empty_postgresql_database_is_refused_by_reads_and_created_by_import(pg_url, corpus):
-    from sqlalchemy import create_engine, inspect
-
     for command in (["stats"], ["documents"], ["agreement", "-a", "analyst_a", "analyst_b"]):
         result = run("--db", pg_url, *command)
         assert result.exit_code == 2
         assert result.stderr.startswith("dossier: no project at postgresql")
         assert "or check the URL" in result.stderr
-    engine = create_engine(pg_url)
-    try:
-        with engine.connect() as connection:
-            assert inspect(connection).get_table_names() == []
-    finally:
-        engine.dispose()
+    assert table_names(pg_url) == []
     assert run("--db", pg_url, "import", str(corpus)).exit_code == 0
     result = run("--db", pg_url, "documents", "--json")
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 5

@@ -23,6 +23,7 @@ from db.engine import (
 )
 from db.store import Store
 from db.tables import SQLModel
+from tests.conftest import table_names
 
 SECOND_REVISION = textwrap.dedent(
     '''
@@ -229,16 +230,9 @@ def test_an_empty_postgresql_database_is_a_project_only_once_created(pg_url):
 
 
 def test_no_project_in_postgresql_writes_nothing(pg_url):
-    from sqlalchemy import create_engine
-
     with pytest.raises(NoProjectError):
         open_engine(pg_url, create=False)
-    engine = create_engine(pg_url)
-    try:
-        with engine.connect() as connection:
-            assert inspect(connection).get_table_names() == []
-    finally:
-        engine.dispose()
+    assert table_names(pg_url) == []
 
 
 @pytest.mark.parametrize("create", [True, False])
