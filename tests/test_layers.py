@@ -46,3 +46,24 @@ def test_a_module_that_crosses_a_layer_breaks_a_contract(package, source, crossi
     assert result.returncode != 0
     module = f"{package.replace('/', '.')}.{probe.stem}"
     assert f"{module} -> {crossing}" in result.stdout
+
+
+def test_the_store_stays_split_by_data():
+    """db/store is a package of modules that follow the data, none much above 500 lines, each
+    a part of the one ``Store`` that callers use."""
+    import importlib
+
+    from db.store import Store
+
+    modules = sorted((ROOT / "db" / "store").glob("*.py"))
+    assert {path.stem for path in modules} >= {"labels", "documents", "spans", "imports"}
+    for path in modules:
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 560, path.name
+    assert not (ROOT / "db" / "store.py").exists()
+    parts = set(Store.__mro__)
+    for path in modules:
+        if path.stem in {"__init__", "base"}:
+            continue
+        module = importlib.import_module(f"db.store.{path.stem}")
+        mixins = [value for name, value in vars(module).items() if name.endswith("Mixin")]
+        assert mixins and all(mixin in parts for mixin in mixins), path.stem

@@ -1,0 +1,74 @@
+"""The store: every read and write of a project goes through here, each user action one transaction.
+
+Callers get plain records (``db.records``) back, never live ORM objects, so a widget or a
+worker thread can keep them. Writes check what they are given (offsets inside the text,
+the covered text, the span's version) and raise before anything is committed.
+
+The modules of this package follow the data; :class:`Store` puts them together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from db.engine import open_engine
+from db.store.base import (
+    ConflictError,
+    LabelInUseError,
+    SpanError,
+    StoreError,
+    content_hash,
+    new_uuid,
+    new_uuids,
+)
+from db.store.documents import DocumentsMixin
+from db.store.exports import ExportMixin
+from db.store.imports import ImportMixin
+from db.store.labels import LabelsMixin
+from db.store.relations import RelationsMixin
+from db.store.review import ReviewMixin
+from db.store.spans import SpansMixin
+from db.store.suggestions import SuggestionsMixin
+
+__all__ = [
+    "ConflictError",
+    "LabelInUseError",
+    "SpanError",
+    "Store",
+    "StoreError",
+    "content_hash",
+    "new_uuid",
+    "new_uuids",
+]
+
+
+class Store(
+    LabelsMixin,
+    DocumentsMixin,
+    SpansMixin,
+    SuggestionsMixin,
+    RelationsMixin,
+    ReviewMixin,
+    ImportMixin,
+    ExportMixin,
+):
+    """A project's database. Open one with :meth:`Store.open`; close it with :meth:`close`."""
+
+    @classmethod
+    def open(cls, path_or_url: str | Path, *, create: bool = True) -> Store:
+        """Open (creating or migrating) the project at a path or SQLAlchemy URL.
+
+        With ``create`` false a missing project is :class:`db.engine.NoProjectError`
+        instead of a new, empty one.
+        """
+        opened = open_engine(path_or_url, create=create)
+        store = cls(opened.engine, backup=opened.backup)
+        if opened.created:
+            store._seed_labels()
+        return store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

@@ -1,0 +1,320 @@
+"""The store's foundations: its errors, the table handles, row readers and transactions.
+
+Every module of the store builds on these; ``db.store.Store`` puts them together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid as uuidlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Text,
+    cast,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from db.records import (
+    DocumentRecord,
+    LabelRecord,
+    SpanRecord,
+)
+from db.tables import (
+    Annotation,
+    Annotator,
+    Document,
+    DocumentState,
+    Entity,
+    EntityAlias,
+    Label,
+    Relation,
+    ReviewDecision,
+)
+
+DOC = Document.__table__
+LABEL = Label.__table__
+ANNOTATOR = Annotator.__table__
+SPAN = Annotation.__table__
+RELATION = Relation.__table__
+ENTITY = Entity.__table__
+ALIAS = EntityAlias.__table__
+REVIEW = ReviewDecision.__table__
+STATE = DocumentState.__table__
+
+CHUNK = 500  # ids per IN (...) clause: well inside every database's parameter limit
+Progress = Callable[[int, int], None]
+
+
+class StoreError(Exception):
+    """A write that the store refused; the message says why. Nothing was written."""
+
+
+class SpanError(StoreError):
+    """A span that does not fit its document (offsets, covered text, label, status)."""
+
+
+class ConflictError(StoreError):
+    """The span was changed or deleted by someone else since it was read."""
+
+
+class LabelInUseError(StoreError):
+    """A label still has spans; say what to do with them."""
+
+    def __init__(self, label: str, count: int):
+        super().__init__(f"label {label!r} is used by {count} span(s)")
+        self.label = label
+        self.count = count
+
+
+def content_hash(text: str) -> str:
+    """The identity of a document: sha256 of its text as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_uuid() -> str:
+    return str(uuidlib.uuid4())
+
+
+def new_uuids(count: int) -> list[str]:
+    """``count`` random (version 4) uuids from one call to the system's random source."""
+    data = os.urandom(16 * count).hex()
+    result = []
+    for index in range(0, 32 * count, 32):
+        h = data[index : index + 32]
+        variant = "89ab"[int(h[16], 16) & 3]
+        result.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
+    return result
+
+
+def json_text(value: Any) -> str:
+    return "{}" if not value else json.dumps(value)
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
+
+
+def span_select():
+    return (
+        select(
+            SPAN.c.id,
+            SPAN.c.uuid,
+            SPAN.c.document_id,
+            SPAN.c.label_id,
+            LABEL.c.name,
+            SPAN.c.annotator_id,
+            ANNOTATOR.c.name,
+            SPAN.c.start,
+            SPAN.c.end,
+            SPAN.c.text,
+            SPAN.c.status,
+            SPAN.c.origin,
+            SPAN.c.confidence,
+            SPAN.c.note,
+            # Read as text and decoded by span_record: most spans have no attributes, and
+            # skipping the JSON type's decoder for them halves the cost of large exports.
+            cast(SPAN.c.attributes, Text),
+            ENTITY.c.uuid,
+            SPAN.c.created_at,
+            SPAN.c.updated_at,
+            SPAN.c.version,
+        )
+        .select_from(SPAN)
+        .join(LABEL, LABEL.c.id == SPAN.c.label_id)
+        .join(ANNOTATOR, ANNOTATOR.c.id == SPAN.c.annotator_id)
+        .outerjoin(ENTITY, ENTITY.c.id == SPAN.c.entity_id)
+    )
+
+
+def span_order():
+    return (
+        SPAN.c.document_id,
+        SPAN.c.start,
+        SPAN.c.end,
+        LABEL.c.name,
+        ANNOTATOR.c.name,
+        SPAN.c.uuid,
+    )
+
+
+def span_record(row) -> SpanRecord:
+    attributes = row[14]
+    if attributes.__class__ is str:
+        attributes = {} if attributes == "{}" else orjson.loads(attributes)
+    return SpanRecord(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+        attributes,
+        row[15],
+        row[16],
+        row[17],
+        row[18],
+    )
+
+
+def span_content(span: SpanRecord) -> tuple:
+    """What a person sees of a span: everything but its bookkeeping (id, version, times)."""
+    return (
+        span.label_id,
+        span.annotator_id,
+        span.start,
+        span.end,
+        span.status,
+        span.origin,
+        span.confidence,
+        span.note,
+        span.attributes,
+        span.entity_uuid,
+    )
+
+
+def check_unchanged(
+    current: SpanRecord, expected_version: int | None, expected: SpanRecord | None
+) -> None:
+    """Refuse to write over a span that changed since the caller saw it, by version or by
+    content (undo and redo compare content: undoing a later edit moves the version on)."""
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(
+            f"span {current.uuid} was changed elsewhere (version {current.version}, "
+            f"expected {expected_version})"
+        )
+    if expected is not None and span_content(current) != span_content(expected):
+        raise ConflictError(f"span “{current.text[:40]}” was changed elsewhere since")
+
+
+def relation_select():
+    head = SPAN.alias("head")
+    tail = SPAN.alias("tail")
+    return (
+        (
+            select(
+                RELATION.c.id,
+                RELATION.c.uuid,
+                RELATION.c.type,
+                head.c.uuid,
+                tail.c.uuid,
+                ANNOTATOR.c.name,
+                RELATION.c.created_at,
+            )
+            .select_from(RELATION)
+            .join(head, head.c.id == RELATION.c.head_id)
+            .join(tail, tail.c.id == RELATION.c.tail_id)
+            .join(ANNOTATOR, ANNOTATOR.c.id == RELATION.c.annotator_id)
+        ),
+        head,
+        tail,
+    )
+
+
+def document_record(row) -> DocumentRecord:
+    return DocumentRecord(
+        id=row.id,
+        content_hash=row.content_hash,
+        title=row.title,
+        text=row.text,
+        source=row.source,
+        url=row.url,
+        published=row.published,
+        language=row.language,
+        meta=row.meta or {},
+        imported_from=row.imported_from,
+        created_at=row.created_at,
+    )
+
+
+def label_record(row) -> LabelRecord:
+    return LabelRecord(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        colour=row.colour,
+        shortcut=row.shortcut,
+        description=row.description,
+        position=row.position,
+    )
+
+
+class StoreBase:
+    """The engine, its transactions and bulk writes: what every part of the store uses."""
+
+    def __init__(self, engine: Engine, *, backup: Path | None = None):
+        self.engine = engine
+        self.backup = backup
+        self.url = engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(dossier_write=True)
+            with connection.begin():
+                yield connection
+
+    @staticmethod
+    def _bulk_insert(
+        connection: Connection,
+        table,
+        columns: Sequence[str],
+        rows: Sequence[tuple],
+        conflict: str = "",
+    ) -> None:
+        """Insert many rows straight through the driver's executemany.
+
+        The rows are tuples in ``columns`` order with JSON already serialised: skipping
+        SQLAlchemy's per-row processing is what keeps large imports near raw speed.
+        ``conflict`` is an ``ON CONFLICT …`` clause, spelled alike in SQLite and PostgreSQL.
+        """
+        if not rows:
+            return
+        quote = connection.dialect.identifier_preparer.quote
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join([marker] * len(columns))}) {conflict}"
+        )
+        connection.exec_driver_sql(statement, list(rows))
+
+    def _upsert(self, table, values: list[dict[str, Any]], keys: list[str], update_cols: list[str]):
+        if self.dialect == "postgresql":
+            statement = postgresql.insert(table)
+        else:
+            statement = sqlite.insert(table)
+        return statement.values(values).on_conflict_do_update(
+            index_elements=keys,
+            set_={column: getattr(statement.excluded, column) for column in update_cols},
+        )
