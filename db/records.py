@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from db.schema import LabelSchema
+
 
 @dataclass(frozen=True, slots=True)
 class LabelRecord:
@@ -19,6 +21,7 @@ class LabelRecord:
     shortcut: str | None
     description: str
     position: int
+    schema: LabelSchema = LabelSchema()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +214,7 @@ class NewLabel:
     shortcut: str | None = None
     description: str = ""
     position: int | None = None
+    schema: LabelSchema | None = None  # None: keep the project's (or start with none)
 
 
 @dataclass(slots=True)

@@ -53,6 +53,11 @@ class Label(SQLModel, table=True):
     shortcut: str | None = Field(default=None, max_length=20)
     description: str = Field(default="", sa_type=Text)
     position: int = Field(default=0)
+    # The label's attributes and relations (db.schema.LabelSchema.to_json); {} for none.
+    schema_: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column("schema", JSON, nullable=False, server_default="{}"),
+    )
 
 
 class Annotator(SQLModel, table=True):

@@ -27,12 +27,14 @@ from db.store.imports import ImportMixin
 from db.store.labels import LabelsMixin
 from db.store.relations import RelationsMixin
 from db.store.review import ReviewMixin
+from db.store.schemas import SchemaInUseError, SchemasMixin
 from db.store.spans import SpansMixin
 from db.store.suggestions import SuggestionsMixin
 
 __all__ = [
     "ConflictError",
     "LabelInUseError",
+    "SchemaInUseError",
     "SpanError",
     "Store",
     "StoreError",
@@ -44,6 +46,7 @@ __all__ = [
 
 class Store(
     LabelsMixin,
+    SchemasMixin,
     DocumentsMixin,
     SpansMixin,
     SuggestionsMixin,

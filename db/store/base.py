@@ -29,6 +29,7 @@ from db.records import (
     LabelRecord,
     SpanRecord,
 )
+from db.schema import LabelSchema
 from db.tables import (
     Annotation,
     Annotator,
@@ -254,6 +255,7 @@ def label_record(row) -> LabelRecord:
         shortcut=row.shortcut,
         description=row.description,
         position=row.position,
+        schema=LabelSchema.from_json(row._mapping[LABEL.c["schema"]]),
     )
 
 

@@ -104,6 +104,8 @@ class ImportMixin(StoreBase):
                     "description": label.description,
                     "position": label.position if label.position is not None else position,
                 }
+                if label.schema is not None:
+                    values["schema"] = label.schema.to_json()
                 if row is not None:
                     connection.execute(update(LABEL).where(LABEL.c.id == row.id).values(**values))
                 else:
@@ -112,13 +114,27 @@ class ImportMixin(StoreBase):
             return
         taken = {row.shortcut.lower() for row in existing.values() if row.shortcut}
         for label in batch.labels:
-            if label.name.strip().lower() in existing:
+            row = existing.get(label.name.strip().lower())
+            if row is not None:
+                if label.schema and not row._mapping["schema"]:
+                    # The project's label has no schema yet: it takes the file's.
+                    connection.execute(
+                        update(LABEL)
+                        .where(LABEL.c.id == row.id)
+                        .values(schema=label.schema.to_json())
+                    )
                 continue
             shortcut = (
                 label.shortcut if label.shortcut and label.shortcut.lower() not in taken else None
             )
             self._insert_label(
-                connection, label.name, label.colour, shortcut, label.description, label.kind
+                connection,
+                label.name,
+                label.colour,
+                shortcut,
+                label.description,
+                label.kind,
+                schema=label.schema,
             )
             if shortcut:
                 taken.add(shortcut.lower())
@@ -293,6 +309,7 @@ class ImportMixin(StoreBase):
         fresh_uuids = iter(new_uuids(missing_uuids))
         label_cache: dict[str, int] = {}
         annotator_cache: dict[str, int] = {}
+        schemas = self._schemas(connection)
         statuses, origins = set(SPAN_STATUSES), set(SPAN_ORIGINS)
         rows: list[tuple] = []
         now = utcnow()
@@ -325,6 +342,10 @@ class ImportMixin(StoreBase):
                         annotator_id = annotator_cache[span.annotator] = annotators(span.annotator)
                     except SpanError as exc:
                         raise SpanError(f"{span.where or document.where}: {exc}") from None
+                if span.attributes:
+                    self._check_attributes(
+                        schemas, label_id, span.attributes, span.where or document.where
+                    )
                 span_uuid = span.uuid
                 if span_uuid and span_uuid in existing_uuids:
                     summary.spans_skipped += 1
@@ -399,11 +420,16 @@ class ImportMixin(StoreBase):
             return
         needed = sorted({r.head_uuid for r, _ in relations} | {r.tail_uuid for r, _ in relations})
         ids: dict[str, tuple[int, int]] = {}
+        label_of: dict[int, int] = {}
         for chunk in chunks(needed):
-            for span_uuid, span_id, document_id in connection.execute(
-                select(SPAN.c.uuid, SPAN.c.id, SPAN.c.document_id).where(SPAN.c.uuid.in_(chunk))
+            for span_uuid, span_id, document_id, label_id in connection.execute(
+                select(SPAN.c.uuid, SPAN.c.id, SPAN.c.document_id, SPAN.c.label_id).where(
+                    SPAN.c.uuid.in_(chunk)
+                )
             ):
                 ids[span_uuid] = (span_id, document_id)
+                label_of[span_id] = label_id
+        schemas = self._schemas(connection)
         relation_uuids = [r.uuid for r, _ in relations if r.uuid]
         existing: set[str] = set()
         for chunk in chunks(relation_uuids):
@@ -432,6 +458,9 @@ class ImportMixin(StoreBase):
             tail_id, tail_document = ids[relation.tail_uuid]
             if head_document != tail_document:
                 raise SpanError(f"{where}: a relation links spans of two different documents")
+            self._check_relation_labels(
+                schemas, relation.type, label_of[head_id], label_of[tail_id], where
+            )
             if relation.uuid and relation.uuid in existing:
                 continue
             key = (head_id, tail_id, relation.type)

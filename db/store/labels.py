@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from db.records import (
     AnnotatorRecord,
     LabelRecord,
 )
+from db.schema import LabelSchema, default_schemas
 from db.store.base import (
     ANNOTATOR,
     ENTITY,
@@ -39,6 +41,7 @@ class LabelsMixin(StoreBase):
     def _seed_labels(self) -> None:
         from resources import label_defaults
 
+        schemas = default_schemas()
         with self._write() as connection:
             if connection.execute(select(func.count()).select_from(LABEL)).scalar_one():
                 return
@@ -51,6 +54,7 @@ class LabelsMixin(StoreBase):
                         shortcut=label.get("shortcut"),
                         description=label.get("description", ""),
                         position=position,
+                        schema=schemas[label["name"]].to_json(),
                     )
                 )
 
@@ -113,6 +117,7 @@ class LabelsMixin(StoreBase):
         description: str = "",
         kind: str = "span",
         position: int | None = None,
+        schema: LabelSchema | None = None,
     ) -> int:
         if position is None:
             position = (connection.execute(select(func.max(LABEL.c.position))).scalar() or 0) + 1
@@ -124,6 +129,7 @@ class LabelsMixin(StoreBase):
                 shortcut=shortcut or None,
                 description=description,
                 position=position,
+                schema=(schema or LabelSchema()).to_json(),
             )
         )
         return result.inserted_primary_key[0]
@@ -134,11 +140,16 @@ class LabelsMixin(StoreBase):
         colour: str | None = None,
         shortcut: str | None = None,
         description: str = "",
+        schema: LabelSchema | None = None,
     ) -> LabelRecord:
         """Add a label at the end of the palette."""
+        if schema is not None:
+            schema.check()
         with self._write() as connection:
             self._check_label_fields(connection, name, shortcut, None)
-            label_id = self._insert_label(connection, name, colour, shortcut, description)
+            label_id = self._insert_label(
+                connection, name, colour, shortcut, description, schema=schema
+            )
         return self.label(label_id)
 
     def update_label(self, label_id: int, **changes: Any) -> LabelRecord:
@@ -154,6 +165,7 @@ class LabelsMixin(StoreBase):
             )
             if "name" in changes:
                 changes["name"] = changes["name"].strip()
+                self._rename_targets(connection, label_id, changes["name"])
             if "shortcut" in changes and not changes["shortcut"]:
                 changes["shortcut"] = None
             result = connection.execute(
@@ -226,9 +238,35 @@ class LabelsMixin(StoreBase):
                     shortcut=record.shortcut,
                     description=record.description,
                     position=record.position,
+                    schema=record.schema.to_json(),
                 )
             )
         return self.label(record.id)
+
+    def _rename_targets(self, connection: Connection, label_id: int, new_name: str) -> None:
+        """Point other labels' relations at a label's new name."""
+        old_name = connection.execute(select(LABEL.c.name).where(LABEL.c.id == label_id)).scalar()
+        if old_name is None or old_name == new_name:
+            return
+        for row in connection.execute(select(LABEL)).all():
+            schema = label_record(row).schema
+            if not any(old_name.lower() in map(str.lower, r.targets) for r in schema.relations):
+                continue
+            relations = tuple(
+                replace(
+                    spec,
+                    targets=tuple(
+                        new_name if target.lower() == old_name.lower() else target
+                        for target in spec.targets
+                    ),
+                )
+                for spec in schema.relations
+            )
+            connection.execute(
+                update(LABEL)
+                .where(LABEL.c.id == row.id)
+                .values(schema=replace(schema, relations=relations).to_json())
+            )
 
     def _label_ids(
         self, connection: Connection, *, create: bool, created: list[str] | None = None

@@ -174,6 +174,7 @@ class SpansMixin(StoreBase):
         self._check_status(status, origin)
         with self._write() as connection:
             covered = self._covered_text(connection, document_id, start, end)
+            self._check_attributes(self._schemas(connection), label_id, attributes)
             now = utcnow()
             span_uuid = span_uuid or new_uuid()
             connection.execute(
@@ -217,6 +218,7 @@ class SpansMixin(StoreBase):
             if text is None:
                 raise SpanError(f"no document with id {document_id}")
             labels = self._label_ids(connection, create=True)
+            schemas = self._schemas(connection)
             existing = set()
             if skip_existing:
                 existing = {
@@ -242,6 +244,7 @@ class SpansMixin(StoreBase):
                         connection, span.annotator
                     )
                 label_id = labels(span.label)
+                self._check_attributes(schemas, label_id, span.attributes, span.where)
                 key = (annotator_id, label_id, span.start, span.end)
                 if key in existing:
                     continue
@@ -321,6 +324,12 @@ class SpansMixin(StoreBase):
             self._check_status(
                 values.get("status", current.status), values.get("origin", current.origin)
             )
+            if "attributes" in values:
+                self._check_attributes(
+                    self._schemas(connection),
+                    values.get("label_id", current.label_id),
+                    values["attributes"],
+                )
             if "start" in values or "end" in values:
                 start = values.get("start", current.start)
                 end = values.get("end", current.end)

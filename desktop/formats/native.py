@@ -2,7 +2,8 @@
 
 One JSON object per line, each with a ``type``:
 
-- ``label``: name, kind, colour, shortcut, description, position
+- ``label``: name, kind, colour, shortcut, description, position, and its ``schema``
+  (attributes and relations, as ``db.schema.LabelSchema.to_json`` writes it; ``{}`` for none)
 - ``annotator``: name, is_gold
 - ``entity``: uuid, name, label, description, aliases, created_at
 - ``document``: hash, title, text, source, url, published, language, meta, imported_from,
@@ -30,6 +31,7 @@ from db.records import (
     NewSpan,
     NewState,
 )
+from db.schema import LabelSchema, SchemaError
 from db.store import content_hash
 from desktop.formats.base import (
     ExportContext,
@@ -62,14 +64,22 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
         if kind == "document":
             batch.documents.append(_read_document(record, path, line, options, result))
         elif kind == "label":
+            name = require(record, "name", str, path, line, "label: ")
+            schema = None
+            if "schema" in record:
+                try:
+                    schema = LabelSchema.from_json(record["schema"])
+                except SchemaError as exc:
+                    raise InputError(path, line, f"label {name!r}: {exc}") from None
             batch.labels.append(
                 NewLabel(
-                    name=require(record, "name", str, path, line, "label: "),
+                    name=name,
                     kind=optional(record, "kind", str, path, line) or "span",
                     colour=optional(record, "colour", str, path, line),
                     shortcut=optional(record, "shortcut", str, path, line),
                     description=optional(record, "description", str, path, line) or "",
                     position=optional(record, "position", int, path, line),
+                    schema=schema,
                 )
             )
         elif kind == "annotator":
@@ -316,6 +326,7 @@ def header_records(context: ExportContext) -> list[dict[str, Any]]:
             "shortcut": label.shortcut,
             "description": label.description,
             "position": label.position,
+            "schema": label.schema.to_json(),
         }
         for label in context.labels
     ]

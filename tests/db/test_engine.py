@@ -32,7 +32,7 @@ SECOND_REVISION = textwrap.dedent(
     from alembic import op
 
     revision = "9000"
-    down_revision = "0001"
+    down_revision = "{head}"
     branch_labels = None
     depends_on = None
 
@@ -56,7 +56,8 @@ def newer_migrations(tmp_path, monkeypatch):
     def use() -> None:
         folder = tmp_path / "migrations"
         shutil.copytree(db.engine.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-        (folder / "versions" / "9000_later.py").write_text(SECOND_REVISION, encoding="utf-8")
+        later = SECOND_REVISION.replace("{head}", head_revision())
+        (folder / "versions" / "9000_later.py").write_text(later, encoding="utf-8")
         monkeypatch.setattr(db.engine, "MIGRATIONS", folder)
 
     return use
@@ -123,7 +124,7 @@ def test_an_older_project_is_backed_up_then_migrated(tmp_path, newer_migrations)
             assert "extra" in columns
     backup = sqlite3.connect(store.backup)
     try:
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
         assert ("Location",) in backup.execute("SELECT name FROM label").fetchall()
     finally:
         backup.close()
@@ -134,7 +135,8 @@ def test_a_project_from_a_newer_dossier_is_refused_and_left_untouched(tmp_path):
     with pytest.MonkeyPatch.context() as patch:
         folder = tmp_path / "later"
         shutil.copytree(db.engine.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-        (folder / "versions" / "9000_later.py").write_text(SECOND_REVISION, encoding="utf-8")
+        later = SECOND_REVISION.replace("{head}", head_revision())
+        (folder / "versions" / "9000_later.py").write_text(later, encoding="utf-8")
         patch.setattr(db.engine, "MIGRATIONS", folder)
         Store.open(path).close()
     before = digest(path)
@@ -148,7 +150,8 @@ def test_a_project_from_a_newer_dossier_is_refused_and_left_untouched(tmp_path):
 def test_a_newer_postgresql_schema_is_refused(pg_url, tmp_path, monkeypatch):
     folder = tmp_path / "later"
     shutil.copytree(db.engine.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "9000_later.py").write_text(SECOND_REVISION, encoding="utf-8")
+    later = SECOND_REVISION.replace("{head}", head_revision())
+    (folder / "versions" / "9000_later.py").write_text(later, encoding="utf-8")
     monkeypatch.setattr(db.engine, "MIGRATIONS", folder)
     Store.open(pg_url).close()
     monkeypatch.undo()
@@ -183,8 +186,35 @@ def test_database_urls():
     assert database_url("rel/p.db").startswith("sqlite:////")
 
 
-def test_head_revision_is_the_first_one():
-    assert head_revision() == "0001"
+def test_head_revision_is_the_label_schema():
+    assert head_revision() == "0002"
+
+
+def test_a_project_from_before_label_schemas_is_backed_up_and_its_labels_get_the_defaults(tmp_path):
+    """A 0001 project (labels without schema) opens: backed up first, then the seeded labels
+    get the schema a new project starts with, other labels none, spans untouched."""
+    path = tmp_path / "old.db"
+    engine = db.engine.create_project_engine(f"sqlite:///{path}")
+    db.engine.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        for position, (name, key) in enumerate([("claim", "C"), ("Actor", "A"), ("Place", "P")]):
+            connection.exec_driver_sql(
+                "INSERT INTO label (name, kind, colour, shortcut, description, position) "
+                f"VALUES ('{name}', 'span', '#123456', '{key}', '', {position})"
+            )
+    engine.dispose()
+    with Store.open(path) as store:
+        assert store.backup is not None and store.backup.name.startswith("old.db.0001.")
+        schemas = {label.name: label.schema for label in store.labels()}
+    assert [spec.type for spec in schemas["claim"].relations] == ["source", "about"]
+    assert schemas["Actor"].attribute("type").values[:2] == ("person", "organisation")
+    assert not schemas["Place"]
+    backup = sqlite3.connect(store.backup)
+    try:
+        columns = [row[1] for row in backup.execute("PRAGMA table_info(label)")]
+        assert "schema" not in columns
+    finally:
+        backup.close()
 
 
 # --- opening without creating, and errors that name the project -----------------------------

@@ -86,7 +86,7 @@ def test_delete_and_restore_bring_back_the_span_and_its_relations(store):
         0,
         20,
         note="n",
-        attributes={"stance": "hostile"},
+        attributes={"stance": "opposes"},
     )
     actor = store.add_span(document_id, label_id(store, "Actor"), me.id, 0, 5)
     relation = store.add_relation(claim.uuid, actor.uuid, "attributed_to", me.id)

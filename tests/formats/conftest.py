@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.formats.project import Rich, build_rich
+from tests.formats.project import Rich, build_rich, share_rich_schema
 
 
 @pytest.fixture
@@ -15,9 +15,11 @@ def rich(memory_store) -> Rich:
 
 @pytest.fixture
 def fresh():
-    """An empty in-memory project to import into, closed afterwards."""
+    """An empty in-memory project to import into, with the rich project's schema, closed
+    afterwards."""
     from db.store import Store
 
     opened = Store.open(":memory:")
+    share_rich_schema(opened)
     yield opened
     opened.close()

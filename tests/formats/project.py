@@ -10,7 +10,7 @@ spans; a third is untouched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from db.records import EntityRecord, ImportBatch, NewDocument, SpanRecord
 from db.store import Store
@@ -46,6 +46,20 @@ class Rich:
     entity: EntityRecord
 
 
+def share_rich_schema(store: Store) -> None:
+    """The rich project's schema: the default one, with a stance "critical" for claims and
+    an event type "airstrike" (a team's own additions). A project that takes the rich
+    project's files needs them too, as a colleague's project would."""
+    for name, attribute, extra in (("Claim", "stance", "critical"), ("Event", "type", "airstrike")):
+        label = store.label_by_name(name)
+        spec = label.schema.attribute(attribute)
+        if extra not in spec.values:
+            store.set_label_schema(
+                label.id,
+                label.schema.with_attribute(replace(spec, values=(*spec.values, extra))),
+            )
+
+
 def build_rich(store: Store) -> Rich:
     """Fill an empty project with the documents and spans described in the module docstring."""
     store.import_batch(
@@ -62,6 +76,7 @@ def build_rich(store: Store) -> Rich:
     b = store.ensure_annotator("analyst_b")
     gold = store.gold_annotator()
     label = {name: store.label_by_name(name).id for name in ("Claim", "Actor", "Event")}
+    share_rich_schema(store)
     label["Place"] = store.add_label("Place").id
     label["Armed group"] = store.add_label("Armed group").id
     entity = store.add_entity(

@@ -49,7 +49,7 @@ def test_the_seed_corpus_round_trips_byte_for_byte(store, corpus, tmp_path):
         0,
         40,
         note="headline claim",
-        attributes={"stance": "critical", "confidence": 0.5},
+        attributes={"stance": "opposes", "confidence": 0.5},
     )
     actor = store.add_span(document_id, store.label_by_name("Actor").id, me.id, 9, 11)
     store.add_relation(claim.uuid, actor.uuid, "attributed_to", me.id)
