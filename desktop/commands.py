@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from db.records import DeletedSpan, LabelRecord, SpanRecord
+from db.records import DeletedSpan, LabelRecord, RelationRecord, SpanRecord
+from db.schema import LabelSchema
 from db.store import Store
 
 
@@ -25,6 +26,8 @@ class Change:
     updated: list[SpanRecord] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # uuids
     status: str | None = None  # the annotator's new progress on the document, if it changed
+    relations_added: list[RelationRecord] = field(default_factory=list)
+    relations_removed: list[str] = field(default_factory=list)  # uuids
 
 
 class Command(Protocol):
@@ -149,6 +152,90 @@ def relabel_spans(
 
 def edit_note(store: Store, span: SpanRecord, note: str) -> UpdateSpans:
     return UpdateSpans(store, [span], f"Edit note of “{_short(span.text)}”", note=note)
+
+
+def set_attribute(store: Store, span: SpanRecord, name: str, value: Any) -> UpdateSpans:
+    """Set (or, with None, clear) one attribute of a span; the others stay as they are."""
+    attributes = dict(span.attributes)
+    if value is None or value == "":
+        attributes.pop(name, None)
+        text = f"Clear {name} of “{_short(span.text)}”"
+    else:
+        attributes[name] = value
+        text = f"Set {name} of “{_short(span.text)}” to {value}"
+    return UpdateSpans(store, [span], text, attributes=attributes)
+
+
+class AddRelation:
+    """Link a span to another (a claim to its source); a one-only relation replaces the one
+    the span had. Undo takes the link away and puts back what it replaced."""
+
+    def __init__(
+        self,
+        store: Store,
+        head: SpanRecord,
+        tail: SpanRecord,
+        type: str,  # noqa: A002 - the relation's field
+        annotator_id: int,
+        *,
+        replaces: Sequence[RelationRecord] = (),
+    ):
+        self.store = store
+        self.head = head
+        self.tail = tail
+        self.type = type
+        self.annotator_id = annotator_id
+        self.replaced = list(replaces)
+        self.relation: RelationRecord | None = None
+        self.text = f"Link {head.label} “{_short(head.text, 24)}” → {type} → “{_short(tail.text, 24)}”"
+
+    def apply(self) -> Change:
+        self.relation = self.store.add_relation(
+            self.head.uuid,
+            self.tail.uuid,
+            self.type,
+            self.annotator_id,
+            self.relation.uuid if self.relation else None,
+            replaces=[relation.uuid for relation in self.replaced],
+        )
+        return Change(
+            self.head.document_id,
+            relations_added=[self.relation],
+            relations_removed=[relation.uuid for relation in self.replaced],
+        )
+
+    def undo(self) -> Change:
+        assert self.relation is not None
+        self.store.restore_relations(self.replaced, remove=[self.relation.uuid])
+        return Change(
+            self.head.document_id,
+            relations_added=list(self.replaced),
+            relations_removed=[self.relation.uuid],
+        )
+
+    def redo(self) -> Change:
+        return self.apply()
+
+
+class DeleteRelation:
+    """Take a link away; undo puts it back as it was."""
+
+    def __init__(self, store: Store, relation: RelationRecord, document_id: int):
+        self.store = store
+        self.relation = relation
+        self.document_id = document_id
+        self.text = f"Remove {relation.type} link"
+
+    def apply(self) -> Change:
+        self.store.delete_relation(self.relation.uuid)
+        return Change(self.document_id, relations_removed=[self.relation.uuid])
+
+    def undo(self) -> Change:
+        self.store.restore_relations([self.relation])
+        return Change(self.document_id, relations_added=[self.relation])
+
+    def redo(self) -> Change:
+        return self.apply()
 
 
 def accept_suggestions(store: Store, spans: Sequence[SpanRecord]) -> UpdateSpans:
@@ -292,6 +379,43 @@ class RemoveLabel:
             for span in self._spans:
                 self.store.put_span(span)
         return LabelChange(spans_changed=bool(self._spans))
+
+    def redo(self) -> LabelChange:
+        return self.apply()
+
+
+class ChangeLabelSchema:
+    """Give a label a new schema. Values the new schema takes away are recoded as
+    ``recode`` says (attribute -> old value or "*" -> new value or None); undo puts back the
+    old schema and every value as it was."""
+
+    def __init__(
+        self,
+        store: Store,
+        label: LabelRecord,
+        schema: LabelSchema,
+        *,
+        recode: dict[str, dict[str, Any]] | None = None,
+        text: str | None = None,
+    ):
+        self.store = store
+        self.label = label
+        self.schema = schema
+        self.recode = recode or {}
+        self._recoded: list[SpanRecord] = []
+        self.text = text or f"Change the attributes and relations of {label.name}"
+
+    def apply(self) -> LabelChange:
+        _, self._recoded = self.store.set_label_schema(
+            self.label.id, self.schema, recode=self.recode
+        )
+        return LabelChange(spans_changed=bool(self._recoded))
+
+    def undo(self) -> LabelChange:
+        if self._recoded:  # first the values, which the old schema allows
+            self.store.restore_span_attributes(self._recoded)
+        self.store.set_label_schema(self.label.id, self.label.schema, recode={})
+        return LabelChange(spans_changed=bool(self._recoded))
 
     def redo(self) -> LabelChange:
         return self.apply()
