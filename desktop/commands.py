@@ -101,7 +101,9 @@ class DeleteSpans:
         )
 
     def apply(self) -> Change:
-        self._deleted = self.store.delete_spans([span.uuid for span in self.spans], expected=self.spans)
+        self._deleted = self.store.delete_spans(
+            [span.uuid for span in self.spans], expected=self.spans
+        )
         return Change(self.document_id, removed=[span.uuid for span in self.spans])
 
     def undo(self) -> Change:
@@ -187,7 +189,9 @@ class AddRelation:
         self.annotator_id = annotator_id
         self.replaced = list(replaces)
         self.relation: RelationRecord | None = None
-        self.text = f"Link {head.label} “{_short(head.text, 24)}” → {type} → “{_short(tail.text, 24)}”"
+        self.text = (
+            f"Link {head.label} “{_short(head.text, 24)}” → {type} → “{_short(tail.text, 24)}”"
+        )
 
     def apply(self) -> Change:
         self.relation = self.store.add_relation(
@@ -412,9 +416,7 @@ class ChangeLabelSchema:
         return LabelChange(spans_changed=bool(self._recoded))
 
     def undo(self) -> LabelChange:
-        if self._recoded:  # first the values, which the old schema allows
-            self.store.restore_span_attributes(self._recoded)
-        self.store.set_label_schema(self.label.id, self.label.schema, recode={})
+        self.store.set_label_schema(self.label.id, self.label.schema, restore=self._recoded)
         return LabelChange(spans_changed=bool(self._recoded))
 
     def redo(self) -> LabelChange:

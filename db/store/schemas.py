@@ -3,7 +3,7 @@ against them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Text, cast, select, update
@@ -55,14 +55,21 @@ class SchemasMixin(StoreBase):
         }
 
     def set_label_schema(
-        self, label_id: int, schema: LabelSchema, *, recode: Recode | None = None
+        self,
+        label_id: int,
+        schema: LabelSchema,
+        *,
+        recode: Recode | None = None,
+        restore: Sequence[SpanRecord] = (),
     ) -> tuple[LabelRecord, list[SpanRecord]]:
         """Give a label a new schema, in one transaction.
 
         Values that the new schema no longer allows (a removed choice, a removed attribute)
         must be named in ``recode`` (attribute -> old value or "*" -> new value or None);
         otherwise :class:`SchemaInUseError` names the first attribute in the way and nothing
-        is written. Returns the label and the spans changed, as they were before (for undo).
+        is written. ``restore`` puts spans' attributes back as those snapshots have them
+        first (undo of a recode). Returns the label and the spans changed, as they were
+        before (for undo).
         """
         try:
             schema.check()
@@ -74,6 +81,7 @@ class SchemasMixin(StoreBase):
             if current is None:
                 raise StoreError(f"no label with id {label_id}")
             name, old = current
+            self._put_attributes(connection, restore)
             removed = removed_values(old, schema)
             before: list[SpanRecord] = []
             if removed:
