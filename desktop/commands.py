@@ -104,12 +104,20 @@ class DeleteSpans:
         self._deleted = self.store.delete_spans(
             [span.uuid for span in self.spans], expected=self.spans
         )
-        return Change(self.document_id, removed=[span.uuid for span in self.spans])
+        return Change(
+            self.document_id,
+            removed=[span.uuid for span in self.spans],
+            relations_removed=[r.uuid for r in self._relations()],
+        )
 
     def undo(self) -> Change:
         restored = self.store.restore_spans(self._deleted)
         self.spans = restored
-        return Change(self.document_id, added=restored)
+        return Change(self.document_id, added=restored, relations_added=self._relations())
+
+    def _relations(self) -> list[RelationRecord]:
+        unique = {r.uuid: r for item in self._deleted for r in item.relations}
+        return list(unique.values())
 
     def redo(self) -> Change:
         return self.apply()

@@ -29,8 +29,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QToolTip, QWidget
 
-from db.records import LabelRecord, SpanRecord
+from db.records import LabelRecord, RelationRecord, SpanRecord
 from desktop.ui.offsets import OffsetMap
+from desktop.ui.relation_arcs import RelationArcs
 from desktop.ui.span_layers import SpanIndex, ViewSpan
 
 LINE_SPACING = 1.6  # times the font's line height: room under each line for underline bars
@@ -94,6 +95,13 @@ class DocumentView(QPlainTextEdit):
     spanSelected = Signal(str)
     #: the text selection changed (Python offsets; equal when nothing is selected)
     selectionChangedTo = Signal(int, int)
+    #: Alt+letter: start the relation with that key from the selected span (the letter)
+    relationKeyPressed = Signal(str)
+    #: F2: edit the selected span's attributes
+    recordFormRequested = Signal()
+    #: while picking the other end of a relation: a span was clicked (uuid), or Esc pressed
+    spanPicked = Signal(str)
+    pickCancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -116,6 +124,7 @@ class DocumentView(QPlainTextEdit):
         self._colours: dict[int, QColor] = {}
         self._label_names: dict[int, str] = {}
         self._label_keys: dict[str, int] = {}
+        self._relation_keys: dict[int, set[str]] = {}
         self._selected: str | None = None
         self._painted: list[tuple[ViewSpan, QRectF]] = []
         self._tokens = None  # desktop.nlp.tokens.TokenIndex, set when ready
@@ -124,6 +133,8 @@ class DocumentView(QPlainTextEdit):
         self._press_position: QPoint | None = None
         self._click_cycle: list[str] = []
         self.snap_to_tokens = True
+        self.arcs = RelationArcs()
+        self.picking = False  # the other end of a relation is being picked
         self.cursorPositionChanged.connect(self._on_cursor_moved)
         self.selectionChanged.connect(self._on_selection_changed)
 
@@ -178,6 +189,19 @@ class DocumentView(QPlainTextEdit):
             self.select_span(None)
         self.viewport().update()
 
+    def set_relations(self, relations: Iterable[RelationRecord]) -> None:
+        """Replace every drawn relation (a relation shows when both its spans do)."""
+        self.arcs.set(relations)
+        self.viewport().update()
+
+    def put_relation(self, relation: RelationRecord) -> None:
+        self.arcs.put(relation)
+        self.viewport().update()
+
+    def remove_relation(self, relation_uuid: str) -> None:
+        self.arcs.remove(relation_uuid)
+        self.viewport().update()
+
     def spans(self) -> list[ViewSpan]:
         return self._index.ordered()
 
@@ -195,7 +219,20 @@ class DocumentView(QPlainTextEdit):
             if label.shortcut:
                 keys[label.shortcut.lower()] = label.id
         self._label_keys = keys
+        self._relation_keys = {
+            label.id: {spec.key.upper() for spec in label.schema.relations if spec.key}
+            for label in labels
+        }
         self.viewport().update()
+
+    def _is_relation_key(self, event) -> bool:
+        selected = self.selected_span()
+        if selected is None or event.modifiers() != Qt.KeyboardModifier.AltModifier:
+            return False
+        key = event.key()
+        return Qt.Key.Key_A <= key <= Qt.Key.Key_Z and chr(key) in self._relation_keys.get(
+            selected.label_id, ()
+        )
 
     def label_of_key(self, text: str) -> int | None:
         """The label id a key's text stands for (a label's letter or 1-9), or None."""
@@ -308,8 +345,28 @@ class DocumentView(QPlainTextEdit):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for span, rect in segments:
             self._paint_bar(painter, span, rect)
+        if len(self.arcs):
+            anchors: dict[str, QRectF] = {}
+            for span, rect in segments:
+                anchors.setdefault(span.uuid, rect)
+            self.arcs.paint(painter, anchors, self._anchor_of, self._colour_of_span, self._selected)
         painter.end()
         self._painted = segments
+
+    def _anchor_of(self, span_uuid: str) -> QRectF | None:
+        """Where a span off screen starts, in viewport coordinates."""
+        span = self._index.get(span_uuid)
+        if span is None:
+            return None
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(span.start)
+        return QRectF(self.cursorRect(cursor))
+
+    def _colour_of_span(self, span_uuid: str) -> QColor | None:
+        span = self._index.get(span_uuid)
+        if span is None:
+            return None
+        return self._colours.get(span.record.label_id, QColor("#999999"))
 
     def _band(self, span: ViewSpan) -> QColor:
         colour = QColor(self._colours.get(span.record.label_id, QColor("#999999")))
@@ -419,6 +476,10 @@ class DocumentView(QPlainTextEdit):
         for span in sorted(hits, key=lambda s: s.end - s.start):
             unique.setdefault(span.uuid, span)
         uuids = list(unique)
+        if self.picking:
+            if uuids:
+                self.spanPicked.emit(uuids[0])
+            return
         if not uuids:
             self.select_span(None)
             return
@@ -461,11 +522,26 @@ class DocumentView(QPlainTextEdit):
                 f"<span style='color:{colour}'>■</span> <b>{html.escape(record.label)}</b>"
                 f" · {html.escape(record.annotator)}{status}{note}"
             )
+            for relation in self.arcs.of_span(record.uuid):
+                outgoing = relation.head_uuid == record.uuid
+                other = self._index.get(relation.tail_uuid if outgoing else relation.head_uuid)
+                if other is None:
+                    continue
+                arrow = "→" if outgoing else "←"
+                rows.append(
+                    f"&nbsp;&nbsp;{arrow} {html.escape(relation.type)}: "
+                    f"“{html.escape(_short(other.record.text))}”"
+                )
         return "<br>".join(rows)
 
     # --- keyboard ----------------------------------------------------------------------------
 
     def event(self, event) -> bool:  # noqa: A003 - Qt override
+        # Alt and a relation's letter starts that relation from the selected span, even
+        # where a menu's mnemonic uses the same letter.
+        if event.type() == QEvent.Type.ShortcutOverride and self._is_relation_key(event):
+            event.accept()
+            return True
         # Tab walks the spans here; Qt would otherwise take it to move the focus away.
         if event.type() == QEvent.Type.KeyPress and event.key() in (
             Qt.Key.Key_Tab,
@@ -489,8 +565,17 @@ class DocumentView(QPlainTextEdit):
             self.rejectRequested.emit()
             return
         if key == Qt.Key.Key_Escape:
+            if self.picking:
+                self.pickCancelled.emit()
+                return
             self.select_span(None)
             self.clear_text_selection()
+            return
+        if modifiers == Qt.KeyboardModifier.AltModifier and Qt.Key.Key_A <= key <= Qt.Key.Key_Z:
+            self.relationKeyPressed.emit(chr(key))
+            return
+        if key == Qt.Key.Key_F2 and modifiers == Qt.KeyboardModifier.NoModifier:
+            self.recordFormRequested.emit()
             return
         if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and modifiers in (
             Qt.KeyboardModifier.NoModifier,
@@ -629,3 +714,8 @@ def _horizontal_extents(
         else:
             merged.append((left, right))
     return merged
+
+
+def _short(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -42,6 +42,7 @@ from desktop.ui.document_list import STATUS_TEXT, DocumentListWidget
 from desktop.ui.document_view import DocumentView
 from desktop.ui.label_palette import LabelPaletteWidget
 from desktop.ui.layers import install_layers
+from desktop.ui.records import install_records
 from desktop.ui.review_mode import install_review
 from desktop.ui.session import Session
 from desktop.ui.span_panel import SpanPanelWidget
@@ -284,6 +285,7 @@ class MainWindow(QMainWindow):
         self.layer_chooser = install_layers(self)
         self.review = install_review(self)
         self.agreement = install_agreement(self)
+        self.records = install_records(self)
 
     def _connect(self) -> None:
         session = self.session

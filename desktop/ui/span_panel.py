@@ -1,7 +1,9 @@
-"""The spans of the open document as a table: label, text, annotator, status and note.
+"""The spans of the open document as a table (label, text, annotator, status, note, and
+what each record still needs), under the selected span's record.
 
 Clicking a row shows the span in the document; the label and the note are edited in place
-(each edit is a command on the undo stack); Delete removes the selected spans.
+(each edit is a command on the undo stack); Delete removes the selected spans. "Incomplete
+only" keeps the rows of records that lack a required value or relation.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSplitter,
     QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
@@ -22,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from db.records import LabelRecord, SpanRecord
+from desktop.ui.record_panel import RecordPanel
 
-COLUMNS = ("Label", "Text", "Annotator", "Status", "Note")
-LABEL, TEXT, ANNOTATOR, STATUS, NOTE = range(5)
+COLUMNS = ("Label", "Text", "Annotator", "Status", "Note", "Needs")
+LABEL, TEXT, ANNOTATOR, STATUS, NOTE, NEEDS = range(6)
 UUID_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -45,6 +51,7 @@ class SpanTableModel(QAbstractTableModel):
         self._spans: list[SpanRecord] = []
         self._row_of: dict[str, int] = {}
         self._labels: dict[int, LabelRecord] = {}
+        self._relation_types: dict[str, set[str]] = {}  # head span uuid -> relation types
         self._editable = lambda span: True
 
     # --- public API --------------------------------------------------------------------------
@@ -53,6 +60,19 @@ class SpanTableModel(QAbstractTableModel):
         self._labels = {label.id: label for label in labels}
         if self._spans:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._spans) - 1, 0))
+
+    def set_relation_types(self, heads: dict[str, set[str]]) -> None:
+        """The relation types starting from each span: what a record's needs count."""
+        self._relation_types = heads
+        if self._spans:
+            self.dataChanged.emit(self.index(0, NEEDS), self.index(len(self._spans) - 1, NEEDS))
+
+    def needs(self, span: SpanRecord) -> list[str]:
+        """What the span's record lacks: required attributes and relations (see db.schema)."""
+        label = self._labels.get(span.label_id)
+        if label is None or not label.schema or span.status == "rejected":
+            return []
+        return label.schema.missing(span.attributes, self._relation_types.get(span.uuid, ()))
 
     def labels(self) -> list[LabelRecord]:
         return sorted(self._labels.values(), key=lambda label: label.position)
@@ -137,6 +157,8 @@ class SpanTableModel(QAbstractTableModel):
                 return span.annotator
             if column == STATUS:
                 return span.status
+            if column == NEEDS:
+                return ", ".join(self.needs(span))
             return span.note
         if role == Qt.ItemDataRole.DecorationRole and column == LABEL:
             label = self._labels.get(span.label_id)
@@ -145,6 +167,8 @@ class SpanTableModel(QAbstractTableModel):
             return f"{span.text}\n{span.start}–{span.end}" + (f"\n{span.note}" if span.note else "")
         if role == UUID_ROLE:
             return span.uuid
+        if role == Qt.ItemDataRole.ForegroundRole and column == NEEDS:
+            return QColor("#B00020")
         if role == Qt.ItemDataRole.ForegroundRole and span.status == "suggested":
             return QColor("#777777")
         return None
@@ -216,7 +240,7 @@ class SpanTable(QTableView):
 
 
 class SpanPanelWidget(QWidget):
-    """The span table with a one-line summary above it."""
+    """The selected span's record above the span table and its one-line summary."""
 
     #: a span was clicked, or reached with the keys (uuid): show it in the document
     spanChosen = Signal(str)
@@ -225,7 +249,12 @@ class SpanPanelWidget(QWidget):
         super().__init__(parent)
         self.model = SpanTableModel(self)
         self._choosing: str | None = None  # the span this table is showing in the document
+        self.record = RecordPanel(self)
         self.summary = QLabel("No document open", self)
+        self.incompleteOnly = QCheckBox("Incomplete only", self)
+        self.incompleteOnly.setToolTip(
+            "Show only records that lack a required value or relation (F8: the next one)"
+        )
         self.table = SpanTable(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -242,10 +271,23 @@ class SpanPanelWidget(QWidget):
         for column in (LABEL, ANNOTATOR, STATUS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(NEEDS, QHeaderView.ResizeMode.ResizeToContents)
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        top_row = QHBoxLayout()
+        top_row.addWidget(self.summary, 1)
+        top_row.addWidget(self.incompleteOnly)
+        lower_layout.addLayout(top_row)
+        lower_layout.addWidget(self.table)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.record)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table)
+        layout.addWidget(self.splitter)
         self.table.clicked.connect(self._on_table_clicked)
         self.table.rowMovedByKey.connect(self._on_table_row_moved_by_key)
         self.model.rowsInserted.connect(self._update_summary)
@@ -253,6 +295,12 @@ class SpanPanelWidget(QWidget):
         self.model.modelReset.connect(self._update_summary)
         # Accepting a suggestion changes a row in place: the counts change with it.
         self.model.dataChanged.connect(self._update_summary)
+        for signal in (self.model.rowsInserted, self.model.dataChanged, self.model.modelReset):
+            signal.connect(self._on_model_changed)
+
+    def _on_model_changed(self, *_args) -> None:
+        if self.incompleteOnly.isChecked():
+            self.apply_incomplete_filter()
 
     def select_span(self, span_uuid: str) -> None:
         """Select a span's row (the document selected it); "" clears the selection."""
@@ -279,12 +327,30 @@ class SpanPanelWidget(QWidget):
         finally:
             self._choosing = None
 
+    def apply_incomplete_filter(self, *_args) -> None:
+        """Hide the rows of complete records while "Incomplete only" is ticked."""
+        only = self.incompleteOnly.isChecked()
+        for row in range(self.model.rowCount()):
+            hidden = only and not self.model.needs(self.model.span(row))
+            if self.table.isRowHidden(row) != hidden:
+                self.table.setRowHidden(row, hidden)
+        self._update_summary()
+
     def _update_summary(self, *_args) -> None:
         count = self.model.rowCount()
-        suggested = sum(1 for row in range(count) if self.model.span(row).status == "suggested")
+        spans = [self.model.span(row) for row in range(count)]
+        suggested = sum(1 for span in spans if span.status == "suggested")
+        # Counting needs costs a pass over every record: only while the filter is on.
+        incomplete = (
+            sum(1 for span in spans if span.status == "accepted" and self.model.needs(span))
+            if self.incompleteOnly.isChecked()
+            else 0
+        )
         text = f"{count - suggested} span(s)"
         if suggested:
             text += f", {suggested} suggestion(s)"
+        if incomplete:
+            text += f", {incomplete} incomplete"
         self.summary.setText(text)
 
 
