@@ -1,5 +1,6 @@
-"""The label editor: add, rename, recolour, reorder and set keys; removing a label that is
-in use asks what to do with its spans. Every change is on the undo stack."""
+"""The label editor: add, rename, recolour, reorder, set keys and edit the attributes and
+relations of a label's spans; removing a label that is in use asks what to do with its spans.
+Every change is on the undo stack."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from db.records import LabelRecord
 from desktop import commands
+from desktop.ui.schema_editor import SchemaEditorDialog
 from desktop.ui.span_panel import swatch
 
 
@@ -103,6 +105,7 @@ class LabelEditorDialog(QDialog):
             ("Colour…", self._on_colour_clicked),
             ("Key…", self._on_key_clicked),
             ("Description…", self._on_description_clicked),
+            ("Schema…", self._on_schema_clicked),
             ("Move up", self._on_move_up_clicked),
             ("Move down", self._on_move_down_clicked),
             ("Remove…", self._on_remove_clicked),
@@ -127,6 +130,8 @@ class LabelEditorDialog(QDialog):
         redo = session.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.addActions([undo, redo])
+        self.buttons["Schema…"].setToolTip("The attributes and relations of the label's spans")
+        self.schema_editor: SchemaEditorDialog | None = None
         self.list.currentRowChanged.connect(self._on_list_current_changed)
         session.labelsChanged.connect(self._on_session_labels_changed)
         self.refresh()
@@ -225,6 +230,14 @@ class LabelEditorDialog(QDialog):
         if ok and text != label.description:
             self.session.execute(commands.UpdateLabel(self.session.store, label, description=text))
 
+    def _on_schema_clicked(self) -> None:
+        label = self.current()
+        if label is None:
+            return
+        self.schema_editor = SchemaEditorDialog(self.session, label.id, self)
+        self.schema_editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.schema_editor.open()
+
     def _on_move_up_clicked(self) -> None:
         self._move_current(-1)
 
@@ -273,7 +286,7 @@ class LabelEditorDialog(QDialog):
     def _enable_buttons(self) -> None:
         row = self.list.currentRow()
         chosen = row >= 0
-        for name in ("Rename…", "Colour…", "Key…", "Description…", "Remove…"):
+        for name in ("Rename…", "Colour…", "Key…", "Description…", "Schema…", "Remove…"):
             self.buttons[name].setEnabled(chosen)
         self.buttons["Move up"].setEnabled(chosen and row > 0)
         self.buttons["Move down"].setEnabled(chosen and row < self.list.count() - 1)

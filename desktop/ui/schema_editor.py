@@ -1,0 +1,621 @@
+"""The schema editor: a label's attributes and the relations that may start from its spans.
+Each add, edit, removal and move is one undoable change; a change that takes away values
+spans carry asks what becomes of them first."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.records import LabelRecord
+from db.schema import (
+    ATTRIBUTE_KINDS,
+    AttributeSpec,
+    LabelSchema,
+    RelationSpec,
+    SchemaError,
+    removed_values,
+)
+from desktop import commands
+
+KIND_NAMES = {
+    "choice": "choice",
+    "text": "text",
+    "date": "date",
+    "number": "number",
+    "yesno": "yes / no",
+}
+ATTRIBUTE_COLUMNS = ("Name", "Kind", "Values", "Required", "Description")
+RELATION_COLUMNS = ("Type", "Points at", "Per span", "Required", "Key", "Description")
+EDITS = ("Add…", "Edit…", "Remove…", "Move up", "Move down")
+
+
+def _checked(ok: Callable[[], str | None], error: QLabel, dialog: QDialog) -> None:
+    """Close ``dialog`` if ``ok()`` finds no problem; else say the problem and stay open."""
+    problem = ok()
+    if problem:
+        error.setText(problem)
+        error.show()
+    else:
+        dialog.accept()
+
+
+def _error_label(parent: QWidget) -> QLabel:
+    error = QLabel(parent)
+    error.setWordWrap(True)
+    error.setStyleSheet("color: #B00020")
+    error.hide()
+    return error
+
+
+class AttributeDialog(QDialog):
+    """One attribute: its name, kind, values (for a choice), whether it is required, and
+    what it means. ``check`` says what is wrong with an attribute (or None); OK stays
+    open until nothing is."""
+
+    def __init__(
+        self,
+        label: str,
+        spec: AttributeSpec | None,
+        check: Callable[[AttributeSpec], str | None],
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle(f"Attribute of {label}" if spec else f"New attribute of {label}")
+        spec = spec or AttributeSpec("", "choice")
+        self.name = QLineEdit(spec.name, self)
+        self.kind = QComboBox(self)
+        for kind in ATTRIBUTE_KINDS:
+            self.kind.addItem(KIND_NAMES[kind], kind)
+        self.kind.setCurrentIndex(ATTRIBUTE_KINDS.index(spec.kind))
+        self.values = QPlainTextEdit("\n".join(spec.values), self)
+        self.values.setTabChangesFocus(True)
+        self.values.setPlaceholderText("One value per line")
+        self.values.setFixedHeight(self.fontMetrics().lineSpacing() * 7)
+        self.required = QCheckBox("&Each span needs a value", self)
+        self.required.setChecked(spec.required)
+        self.description = QLineEdit(spec.description, self)
+        self.error = _error_label(self)
+        form = QFormLayout()
+        form.addRow("&Name:", self.name)
+        form.addRow("&Kind:", self.kind)
+        form.addRow("&Values:", self.values)
+        form.addRow("", self.required)
+        form.addRow("&Description:", self.description)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(lambda: _checked(lambda: check(self.spec()), self.error, self))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.kind.currentIndexChanged.connect(self._on_kind_current_changed)
+        self._on_kind_current_changed()
+
+    def spec(self) -> AttributeSpec:
+        """The attribute as filled in (values only for a choice, blank lines dropped)."""
+        kind = self.kind.currentData()
+        values = [line.strip() for line in self.values.toPlainText().splitlines()]
+        return AttributeSpec(
+            name=self.name.text().strip(),
+            kind=kind,
+            values=tuple(value for value in values if value) if kind == "choice" else (),
+            required=self.required.isChecked(),
+            description=self.description.text().strip(),
+        )
+
+    def _on_kind_current_changed(self, _index: int = 0) -> None:
+        self.values.setEnabled(self.kind.currentData() == "choice")
+
+
+class RelationDialog(QDialog):
+    """One relation: its type, the labels it may point at (none ticked: any span), one or
+    several per span, whether it is required, and the key (Alt+letter) that starts it."""
+
+    def __init__(
+        self,
+        label: str,
+        spec: RelationSpec | None,
+        labels: list[str],
+        check: Callable[[RelationSpec], str | None],
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle(f"Relation from {label}" if spec else f"New relation from {label}")
+        spec = spec or RelationSpec("")
+        self.type = QLineEdit(spec.type, self)
+        self.targets = QListWidget(self)
+        ticked = {target.lower() for target in spec.targets}
+        # A target that is no label (any more) stays listed, so that it is not lost unseen.
+        names = labels + [t for t in spec.targets if t.lower() not in {n.lower() for n in labels}]
+        for name in names:
+            item = QListWidgetItem(name, self.targets)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = name.lower() in ticked
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.targets.setFixedHeight(self.fontMetrics().lineSpacing() * 6)
+        self.many = QCheckBox("A span may have &several", self)
+        self.many.setChecked(spec.many)
+        self.required = QCheckBox("&Each span needs one", self)
+        self.required.setChecked(spec.required)
+        self.key = QLineEdit(spec.key or "", self)
+        self.key.setMaxLength(1)
+        self.key.setPlaceholderText("none")
+        self.key.setFixedWidth(self.fontMetrics().horizontalAdvance("none") * 2)
+        self.description = QLineEdit(spec.description, self)
+        self.error = _error_label(self)
+        form = QFormLayout()
+        form.addRow("&Type:", self.type)
+        form.addRow("&Points at:", self.targets)
+        form.addRow("", QLabel("<small>None ticked: any span.</small>", self))
+        form.addRow("", self.many)
+        form.addRow("", self.required)
+        form.addRow("&Key (Alt+):", self.key)
+        form.addRow("&Description:", self.description)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(lambda: _checked(lambda: check(self.spec()), self.error, self))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def spec(self) -> RelationSpec:
+        """The relation as filled in (the key upper-case, or None when left empty)."""
+        targets = [
+            self.targets.item(row).text()
+            for row in range(self.targets.count())
+            if self.targets.item(row).checkState() == Qt.CheckState.Checked
+        ]
+        key = self.key.text().strip().upper()
+        return RelationSpec(
+            type=self.type.text().strip(),
+            targets=tuple(targets),
+            many=self.many.isChecked(),
+            required=self.required.isChecked(),
+            key=key or None,
+            description=self.description.text().strip(),
+        )
+
+
+class RecodeDialog(QDialog):
+    """Asks what becomes of values spans carry that a schema change takes away: cleared, or
+    changed to one value the new schema allows (``replacements``: what it reads, the value)."""
+
+    def __init__(
+        self,
+        label: str,
+        attribute: str,
+        values: dict[str, int],
+        replacements: list[tuple[str, Any]],
+        preferred: int = 0,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle(f"Values of {attribute}")
+        count = sum(values.values())
+        shown = ", ".join(f"“{html.escape(value)}” ({n})" for value, n in sorted(values.items()))
+        question = QLabel(
+            f"<p>{count} {html.escape(label)} span(s) have <b>{html.escape(attribute)}</b> "
+            f"{shown}, which this change takes away. What should happen to them?</p>",
+            self,
+        )
+        question.setWordWrap(True)
+        self.change_values = QRadioButton("C&hange them to", self)
+        self.replacement = QComboBox(self)
+        for text, value in replacements:
+            self.replacement.addItem(text, value)
+        self.replacement.setCurrentIndex(preferred)
+        self.clear_values = QRadioButton("&Clear the values", self)
+        group = QButtonGroup(self)
+        group.addButton(self.change_values)
+        group.addButton(self.clear_values)
+        if replacements:
+            self.change_values.setChecked(True)
+        else:
+            self.change_values.setEnabled(False)
+            self.replacement.setEnabled(False)
+            self.clear_values.setChecked(True)
+        self.change_values.toggled.connect(self.replacement.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.change_values)
+        row.addWidget(self.replacement, 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Change schema")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(question)
+        layout.addLayout(row)
+        layout.addWidget(self.clear_values)
+        layout.addWidget(QLabel("Edit → Undo (Ctrl+Z) brings the values back.", self))
+        layout.addWidget(self.buttons)
+
+    def recode(self) -> dict[str, Any]:
+        """Every value taken away ("*") becomes the replacement, or None (cleared)."""
+        return {"*": self.replacement.currentData() if self.change_values.isChecked() else None}
+
+
+class SchemaEditorDialog(QDialog):
+    """A label's attributes and relations, each list with Add, Edit, Remove and Move
+    buttons; every change is one command on the undo stack (Ctrl+Z here undoes it)."""
+
+    def __init__(self, session, label_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.label_id = label_id
+        self.resize(760, 440)
+        self.attributes = self._tree(ATTRIBUTE_COLUMNS, values_column=2)
+        self.relations = self._tree(RELATION_COLUMNS, values_column=1)
+        self.attribute_buttons = self._buttons(
+            (
+                self._on_add_attribute_clicked,
+                self._on_edit_attribute_clicked,
+                self._on_remove_attribute_clicked,
+                lambda: self._move_attribute(-1),
+                lambda: self._move_attribute(1),
+            )
+        )
+        self.relation_buttons = self._buttons(
+            (
+                self._on_add_relation_clicked,
+                self._on_edit_relation_clicked,
+                self._on_remove_relation_clicked,
+                lambda: self._move_relation(-1),
+                lambda: self._move_relation(1),
+            )
+        )
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        # Enter on a row edits it; the event goes on to the dialog, which must not close.
+        close.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            self._group("&Attributes of its spans", self.attributes, self.attribute_buttons)
+        )
+        layout.addWidget(
+            self._group("&Relations from its spans", self.relations, self.relation_buttons)
+        )
+        layout.addWidget(close)
+        # The window's undo keys do not reach a dialog: the editor has its own on the same stack.
+        undo = session.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        redo = session.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addActions([undo, redo])
+        self.attributes.currentItemChanged.connect(self._on_tree_current_changed)
+        self.relations.currentItemChanged.connect(self._on_tree_current_changed)
+        self.attributes.itemActivated.connect(lambda *_: self._on_edit_attribute_clicked())
+        self.relations.itemActivated.connect(lambda *_: self._on_edit_relation_clicked())
+        session.labelsChanged.connect(self._on_session_labels_changed)
+        self.refresh()
+        self.attributes.setFocus()
+
+    # --- public API --------------------------------------------------------------------------
+
+    def label(self) -> LabelRecord | None:
+        """The label edited, as the session has it now (None once it is gone)."""
+        return self.session.label(self.label_id)
+
+    def schema(self) -> LabelSchema:
+        label = self.label()
+        return label.schema if label else LabelSchema()
+
+    def refresh(self) -> None:
+        """List the attributes and relations again, keeping the current rows."""
+        label = self.label()
+        if label is None:  # undone away (say, an added label): nothing left to edit
+            self.reject()
+            return
+        self.setWindowTitle(f"Attributes and relations of {label.name}")
+        schema = label.schema
+        self._fill(
+            self.attributes,
+            [
+                (
+                    spec.name,
+                    KIND_NAMES.get(spec.kind, spec.kind),
+                    ", ".join(spec.values),
+                    "required" if spec.required else "",
+                    spec.description,
+                )
+                for spec in schema.attributes
+            ],
+        )
+        self._fill(
+            self.relations,
+            [
+                (
+                    spec.type,
+                    ", ".join(spec.targets) or "any span",
+                    "several" if spec.many else "one",
+                    "required" if spec.required else "",
+                    f"Alt+{spec.key}" if spec.key else "",
+                    spec.description,
+                )
+                for spec in schema.relations
+            ],
+        )
+        self._enable_buttons()
+
+    def change(self, schema: LabelSchema, text: str) -> bool:
+        """Give the label ``schema`` as one command; values it takes away that spans carry
+        are recoded as the analyst says (Cancel: nothing changes)."""
+        label = self.label()
+        if label is None:
+            return False
+        recode: dict[str, dict[str, Any]] = {}
+        for attribute, gone in removed_values(label.schema, schema).items():
+            usage = self.session.store.schema_usage(label.id, attribute)
+            in_use = {value: n for value, n in usage.items() if gone is None or value in gone}
+            if not in_use:
+                continue
+            replacements, preferred = _replacements(label.schema, schema, attribute)
+            dialog = RecodeDialog(label.name, attribute, in_use, replacements, preferred, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            recode[attribute] = dialog.recode()
+        return self.session.execute(
+            commands.ChangeLabelSchema(self.session.store, label, schema, recode=recode, text=text)
+        )
+
+    # --- slots: attributes -------------------------------------------------------------------
+
+    def _on_add_attribute_clicked(self) -> None:
+        schema = self.schema()
+        spec = self._ask_attribute(None, lambda spec: schema.attributes + (spec,))
+        if spec is not None:
+            what = f"Add attribute {spec.name} to {self.label().name}"
+            if self.change(replace(schema, attributes=schema.attributes + (spec,)), what):
+                self.attributes.setCurrentItem(self.attributes.topLevelItem(len(schema.attributes)))
+
+    def _on_edit_attribute_clicked(self) -> None:
+        row, schema = self.attributes.currentIndex().row(), self.schema()
+        if not 0 <= row < len(schema.attributes):
+            return
+        old = schema.attributes[row]
+
+        def put(spec: AttributeSpec) -> tuple[AttributeSpec, ...]:
+            return schema.attributes[:row] + (spec,) + schema.attributes[row + 1 :]
+
+        spec = self._ask_attribute(old, put)
+        if spec is not None and spec != old:
+            what = f"Change attribute {old.name} of {self.label().name}"
+            self.change(replace(schema, attributes=put(spec)), what)
+
+    def _on_remove_attribute_clicked(self) -> None:
+        row, schema = self.attributes.currentIndex().row(), self.schema()
+        if not 0 <= row < len(schema.attributes):
+            return
+        old = schema.attributes[row]
+        kept = schema.attributes[:row] + schema.attributes[row + 1 :]
+        if self.change(
+            replace(schema, attributes=kept), f"Remove attribute {old.name} of {self.label().name}"
+        ):
+            self._select(self.attributes, min(row, len(kept) - 1))
+
+    def _move_attribute(self, step: int) -> None:
+        row, schema = self.attributes.currentIndex().row(), self.schema()
+        moved = _swapped(schema.attributes, row, step)
+        if moved is not None:
+            what = f"Move attribute {schema.attributes[row].name} of {self.label().name}"
+            if self.change(replace(schema, attributes=moved), what):
+                self._select(self.attributes, row + step)
+
+    # --- slots: relations --------------------------------------------------------------------
+
+    def _on_add_relation_clicked(self) -> None:
+        schema = self.schema()
+        spec = self._ask_relation(None, lambda spec: schema.relations + (spec,))
+        if spec is not None:
+            what = f"Add relation {spec.type} to {self.label().name}"
+            if self.change(replace(schema, relations=schema.relations + (spec,)), what):
+                self.relations.setCurrentItem(self.relations.topLevelItem(len(schema.relations)))
+
+    def _on_edit_relation_clicked(self) -> None:
+        row, schema = self.relations.currentIndex().row(), self.schema()
+        if not 0 <= row < len(schema.relations):
+            return
+        old = schema.relations[row]
+
+        def put(spec: RelationSpec) -> tuple[RelationSpec, ...]:
+            return schema.relations[:row] + (spec,) + schema.relations[row + 1 :]
+
+        spec = self._ask_relation(old, put)
+        if spec is not None and spec != old:
+            what = f"Change relation {old.type} of {self.label().name}"
+            self.change(replace(schema, relations=put(spec)), what)
+
+    def _on_remove_relation_clicked(self) -> None:
+        row, schema = self.relations.currentIndex().row(), self.schema()
+        if not 0 <= row < len(schema.relations):
+            return
+        old = schema.relations[row]
+        kept = schema.relations[:row] + schema.relations[row + 1 :]
+        if self.change(
+            replace(schema, relations=kept), f"Remove relation {old.type} of {self.label().name}"
+        ):
+            self._select(self.relations, min(row, len(kept) - 1))
+
+    def _move_relation(self, step: int) -> None:
+        row, schema = self.relations.currentIndex().row(), self.schema()
+        moved = _swapped(schema.relations, row, step)
+        if moved is not None:
+            what = f"Move relation {schema.relations[row].type} of {self.label().name}"
+            if self.change(replace(schema, relations=moved), what):
+                self._select(self.relations, row + step)
+
+    # --- slots: the rest ---------------------------------------------------------------------
+
+    def _on_tree_current_changed(self, *_items) -> None:
+        self._enable_buttons()
+
+    def _on_session_labels_changed(self, _labels) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _ask_attribute(
+        self, old: AttributeSpec | None, put: Callable[[AttributeSpec], tuple]
+    ) -> AttributeSpec | None:
+        """Ask for an attribute; ``put`` places it among the others, to check the whole."""
+        schema = self.schema()
+        dialog = AttributeDialog(
+            self.label().name,
+            old,
+            lambda spec: _problem(replace(schema, attributes=put(spec))),
+            self,
+        )
+        return dialog.spec() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def _ask_relation(
+        self, old: RelationSpec | None, put: Callable[[RelationSpec], tuple]
+    ) -> RelationSpec | None:
+        schema = self.schema()
+        dialog = RelationDialog(
+            self.label().name,
+            old,
+            [label.name for label in self.session.labels],
+            lambda spec: _problem(replace(schema, relations=put(spec))),
+            self,
+        )
+        return dialog.spec() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def _tree(self, columns: tuple[str, ...], values_column: int) -> QTreeWidget:
+        tree = QTreeWidget(self)
+        tree.setColumnCount(len(columns))
+        tree.setHeaderLabels(list(columns))
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        tree.setAllColumnsShowFocus(True)
+        tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = tree.header()
+        header.setStretchLastSection(True)
+        for column in range(len(columns) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # A choice may have many values: its column is as wide as the header lets it be.
+        header.setSectionResizeMode(values_column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(values_column, 200)
+        return tree
+
+    def _buttons(self, slots) -> dict[str, QPushButton]:
+        buttons = {}
+        for name, slot in zip(EDITS, slots, strict=True):
+            button = QPushButton(name, self)
+            button.setAutoDefault(False)
+            # QPushButton.clicked passes its checked flag: each slot takes no argument.
+            button.clicked.connect(lambda _checked=False, slot=slot: slot())
+            buttons[name] = button
+        return buttons
+
+    def _group(self, title: str, tree: QTreeWidget, buttons: dict[str, QPushButton]) -> QGroupBox:
+        group = QGroupBox(title, self)
+        column = QVBoxLayout()
+        for button in buttons.values():
+            column.addWidget(button)
+        column.addStretch(1)
+        row = QHBoxLayout(group)
+        row.addWidget(tree, 1)
+        row.addLayout(column)
+        return group
+
+    @staticmethod
+    def _fill(tree: QTreeWidget, rows: list[tuple[str, ...]]) -> None:
+        row = tree.currentIndex().row()
+        tree.blockSignals(True)
+        tree.clear()
+        for cells in rows:
+            item = QTreeWidgetItem(tree, list(cells))
+            for column, text in enumerate(cells):
+                item.setToolTip(column, text)
+        tree.blockSignals(False)
+        if rows:
+            tree.setCurrentItem(tree.topLevelItem(min(max(row, 0), len(rows) - 1)))
+
+    @staticmethod
+    def _select(tree: QTreeWidget, row: int) -> None:
+        if 0 <= row < tree.topLevelItemCount():
+            tree.setCurrentItem(tree.topLevelItem(row))
+
+    def _enable_buttons(self) -> None:
+        for tree, buttons in (
+            (self.attributes, self.attribute_buttons),
+            (self.relations, self.relation_buttons),
+        ):
+            row, count = tree.currentIndex().row(), tree.topLevelItemCount()
+            chosen = 0 <= row < count
+            buttons["Edit…"].setEnabled(chosen)
+            buttons["Remove…"].setEnabled(chosen)
+            buttons["Move up"].setEnabled(chosen and row > 0)
+            buttons["Move down"].setEnabled(chosen and row < count - 1)
+
+
+def _problem(schema: LabelSchema) -> str | None:
+    """What is wrong with a schema, in a sentence, or None."""
+    try:
+        schema.check()
+    except SchemaError as exc:
+        message = str(exc)
+        return message[:1].upper() + message[1:]
+    return None
+
+
+def _swapped(items: tuple, row: int, step: int) -> tuple | None:
+    target = row + step
+    if not (0 <= row < len(items) and 0 <= target < len(items)):
+        return None
+    moved = list(items)
+    moved[row], moved[target] = moved[target], moved[row]
+    return tuple(moved)
+
+
+def _replacements(
+    old: LabelSchema, new: LabelSchema, attribute: str
+) -> tuple[list[tuple[str, Any]], int]:
+    """The values the new schema offers for values taken away from ``attribute`` (what each
+    reads, the value), and which to offer first: a value just added, likely a rename."""
+    spec = new.attribute(attribute)
+    if spec is None:
+        return [], 0
+    if spec.kind == "yesno":
+        return [("yes", True), ("no", False)], 0
+    if spec.kind != "choice":
+        return [], 0
+    before = old.attribute(attribute)
+    earlier = set(before.values) if before is not None and before.kind == "choice" else set()
+    added = [index for index, value in enumerate(spec.values) if value not in earlier]
+    return [(value, value) for value in spec.values], added[0] if added else 0
