@@ -432,7 +432,9 @@ def documents_command(
 # --- agreement ------------------------------------------------------------------------------
 
 AGREEMENT_HELP = """Agreement between annotators: span precision, recall and F1 (exact and overlap),
-Cohen's kappa and Krippendorff's alpha (nominal) on word tokens, per label and overall.
+Cohen's kappa and Krippendorff's alpha (nominal) on word tokens, per label and overall;
+then, per pair, over the spans matched exactly (same label and offsets): agreement on each
+attribute (alpha, nominal) and precision, recall and F1 of relations.
 
 \b
 Name two or more annotators: --annotators A B C (or --annotators A --annotators B).
@@ -447,12 +449,21 @@ every annotator at once, with missing values where one did not annotate a docume
    "per_label": {"LABEL": FIGURES, ...},
    "overall": FIGURES,
    "pairs": [{"reference": "A", "other": "B", "documents": [...], "tokens": N,
-              "per_label": {"LABEL": FIGURES without alpha}, "overall": ...}, ...]}
+              "per_label": {"LABEL": FIGURES without alpha}, "overall": ...,
+              "matched_spans": M,
+              "attributes": {"LABEL.NAME": {"label", "attribute", "units", "agreed",
+                                            "alpha"}, ...},
+              "relations": {"per_type": {"TYPE": SCORES, ...}, "overall": SCORES}}, ...]}
   FIGURES = {"exact": SCORES, "overlap": SCORES, "kappa": k, "alpha": a}
   SCORES = {"precision", "recall", "f1", "reference", "other",
             "matched_reference", "matched_other"}
 A figure that is undefined (nothing to compare) is null. With more than two annotators,
-span counts are pooled over the pairs and kappa is the mean of the pairs' kappas."""
+span counts are pooled over the pairs and kappa is the mean of the pairs' kappas.
+
+\b
+Attribute alpha counts the matched span pairs where at least one annotator set the
+attribute ("units"); an unset side is the value "(none)". A relation of B is shared with A
+when A has one of the same type whose head and tail are matched to B's head and tail."""
 
 
 def _figure(value: float | None) -> str:
@@ -538,6 +549,57 @@ def agreement_command(
                 f"  {pair.reference} / {pair.other}: exact F1 {_figure(pair.overall.exact.f1)}, "
                 f"overlap F1 {_figure(pair.overall.overlap.f1)}, kappa {_figure(pair.overall.kappa)}"
             )
+    _echo_attribute_agreement(report.pairs)
+    _echo_relation_agreement(report.pairs)
+
+
+def _echo_rows(header: list[str], rows: list[list[str]]) -> None:
+    """A table indented by two, the first column left-aligned and the others right-aligned."""
+    widths = [max(len(line[column]) for line in [header, *rows]) for column in range(len(header))]
+    for line in [header, *rows]:
+        cells = [line[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
+        typer.echo("  " + "  ".join(cells).rstrip())
+
+
+def _echo_attribute_agreement(pairs) -> None:
+    typer.echo(
+        "\nattributes of matched spans (same label and offsets): Krippendorff's alpha, nominal;"
+        "\nunits = span pairs where at least one set it (unset counts as the value '(none)')"
+    )
+    for pair in pairs:
+        typer.echo(f"\n  {pair.reference} / {pair.other}: {pair.matched_spans} matched span(s)")
+        if not pair.attributes:
+            typer.echo("  no attribute set on a matched span")
+            continue
+        rows = [
+            [name, str(figures.units), str(figures.agreed), _figure(figures.alpha).strip()]
+            for name, figures in pair.attributes.items()
+        ]
+        _echo_rows(["attribute", "units", "agreed", "alpha"], rows)
+
+
+def _echo_relation_agreement(pairs) -> None:
+    typer.echo(
+        "\nrelations: shared when of the same type between matched spans (head to head, tail to "
+        "tail);\nprecision and recall of the second annotator against the first"
+    )
+    for pair in pairs:
+        typer.echo(f"\n  {pair.reference} / {pair.other}")
+        if not pair.relations:
+            typer.echo("  no relation between their spans")
+            continue
+        rows = [
+            [
+                name,
+                str(scores.reference),
+                str(scores.other),
+                str(scores.matched_other),
+                *(_figure(value).strip() for value in (scores.precision, scores.recall, scores.f1)),
+            ]
+            for name, scores in [*pair.relations.items(), ("overall", pair.relations_overall)]
+        ]
+        _echo_rows(["type", pair.reference, pair.other, "shared", "P", "R", "F1"], rows)
 
 
 # --- suggest and train -----------------------------------------------------------------------

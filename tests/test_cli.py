@@ -342,6 +342,68 @@ def test_documents_on_a_project_without_documents(tmp_path):
     assert "dossier import" in run("--db", db, "documents").stdout
 
 
+# --- agreement on attributes and relations ----------------------------------------------------
+
+
+@pytest.fixture
+def records(tmp_path) -> str:
+    """A project where a and b tagged the same spans with attributes and relations."""
+    from tests.review.test_agreement import add_records
+
+    db = str(tmp_path / "records.db")
+    with Store.open(db) as store:
+        add_records(store)
+    return db
+
+
+def test_agreement_json_adds_attributes_and_relations_per_pair(records):
+    result = run("--db", records, "agreement", "--annotators", "a", "b", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert list(report) == [
+        "annotators", "reference", "documents", "tokens", "labels", "per_label", "overall",
+        "pairs",
+    ]  # fmt: skip
+    pair = report["pairs"][0]
+    assert list(pair)[:6] == ["reference", "other", "documents", "tokens", "per_label", "overall"]
+    assert pair["matched_spans"] == 9
+    stance = pair["attributes"]["Claim.stance"]
+    assert (stance["units"], stance["agreed"]) == (4, 2)
+    assert stance["alpha"] == pytest.approx(4 / 11)  # worked out in tests/review
+    assert pair["attributes"]["Claim.certainty"]["alpha"] == 1.0
+    assert pair["attributes"]["Event.type"]["alpha"] is None  # one value throughout
+    overall = pair["relations"]["overall"]
+    assert (overall["precision"], overall["recall"]) == (1.0, 0.75)
+    assert overall["f1"] == pytest.approx(6 / 7)
+    assert pair["relations"]["per_type"]["target"]["precision"] is None
+
+
+def test_agreement_table_has_attribute_and_relation_sections(records):
+    result = run("--db", records, "agreement", "--annotators", "a", "b")
+    assert result.exit_code == 0, result.output
+    table = result.stdout
+    spans, rest = table.split("\nattributes of matched spans", 1)
+    attributes, relations = rest.split("\nrelations:", 1)
+    assert "overall" in spans and "kappa" in spans
+    assert "a / b: 9 matched span(s)" in attributes
+    rows = {line.split()[0]: line.split()[1:] for line in attributes.splitlines() if "." in line}
+    assert rows["Claim.stance"] == ["4", "2", "0.364"]
+    assert rows["Event.type"] == ["1", "1", "-"]
+    assert rows["Event.date"] == ["1", "0", "0.000"]
+    lines = {line.split()[0]: line.split()[1:] for line in relations.splitlines() if line.strip()}
+    assert lines["type"] == ["a", "b", "shared", "P", "R", "F1"]
+    assert lines["target"] == ["1", "0", "0", "-", "0.000", "0.000"]
+    assert lines["overall"] == ["4", "3", "3", "1.000", "0.750", "0.857"]
+
+
+def test_agreement_table_says_when_there_is_nothing_to_compare(seeded):
+    table = run("--db", seeded, "agreement", "-a", "analyst_a", "analyst_b").stdout
+    assert "analyst_a / analyst_b: 21 matched span(s)\n  no attribute set on a matched span" in (
+        table
+    )
+    assert "no relation between their spans" in table
+
+
 # --- wording and help --------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Agreement between annotators: span precision, recall and F1, Cohen's kappa, Krippendorff's alpha.
+"""Agreement between annotators: span precision, recall and F1, Cohen's kappa, Krippendorff's alpha,
+and, over the spans two annotators matched, agreement on attributes and on relations.
 
 Rules (the README's "Review and agreement" section says the same for users):
 
@@ -22,6 +23,21 @@ Rules (the README's "Review and agreement" section says the same for users):
   annotators the figure shown is the mean over pairs (Light's kappa).
 - **Krippendorff's alpha** (nominal) takes every annotator at once, tokens as units, with
   missing values as above.
+- **Matched spans** (per pair, for attributes and relations) are the pairs of the *exact*
+  matching above: same document, label and offsets, one to one (duplicates paired in the
+  order they were made).
+- **Attributes.** Per label and attribute name ("Claim.stance"), nominal Krippendorff's alpha
+  over the matched pairs where at least one of the two set the attribute; a side that left
+  it unset gives the category "(none)", so set against unset is a disagreement, and pairs
+  where neither set it are left out. A value is unset when absent, null or blank text; text
+  is compared with surrounding white space trimmed, otherwise values compare as stored.
+  Only attributes with at least one such pair are reported, with their count ``units``.
+- **Relations** of an annotator are theirs (by the relation's annotator) between two of their
+  accepted spans on the pair's documents. One of the other annotator's relations is shared
+  when the reference has one of the same type whose head is matched to its head and whose
+  tail is matched to its tail. Precision = shared / the other's relations, recall = shared /
+  the reference's, F1 their harmonic mean (the same whichever annotator is the reference),
+  per relation type and overall.
 - A figure that is undefined (no spans to compare, a single category throughout) is None.
 """
 
@@ -30,11 +46,11 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from db.records import SpanRecord
+from db.records import RelationRecord, SpanRecord
 from db.store import Store
 from desktop.nlp.tokens import TokenIndex
 from desktop.progress import Progress, no_progress
@@ -182,6 +198,123 @@ def overlap_scores(reference: Sequence[Span], other: Sequence[Span]) -> SpanScor
     )
 
 
+# --- attributes and relations of matched spans --------------------------------------------------
+
+
+class _Unset:
+    """The category of a matched span whose annotator left the attribute unset."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "(none)"
+
+
+UNSET = _Unset()
+
+
+def matched_spans(
+    reference: Iterable[SpanRecord], other: Iterable[SpanRecord]
+) -> list[tuple[SpanRecord, SpanRecord]]:
+    """The exact matching span by span: (reference span, other span) with the same document,
+    label and offsets, one to one; several identical spans of one side are paired in the
+    order they were made. As many pairs as :func:`exact_scores` counts matches."""
+    waiting: dict[Span, list[SpanRecord]] = {}
+    for span in sorted(other, key=lambda span: span.id):
+        waiting.setdefault((span.document_id, span.label, span.start, span.end), []).append(span)
+    pairs = []
+    for span in sorted(reference, key=lambda span: span.id):
+        partners = waiting.get((span.document_id, span.label, span.start, span.end))
+        if partners:
+            pairs.append((span, partners.pop(0)))
+    pairs.sort(key=lambda pair: (pair[0].document_id, pair[0].start, pair[0].end, pair[0].label))
+    return pairs
+
+
+def attribute_value(attributes: dict[str, Any], name: str) -> Hashable | None:
+    """A span's value for an attribute as compared, or None when unset (absent, null, blank)."""
+    value = attributes.get(name)
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, list | dict):  # not a schema kind, but an import may bring one
+        return repr(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeAgreement:
+    """Agreement on one attribute of one label over matched spans (see the module doc)."""
+
+    label: str
+    attribute: str
+    units: int  # matched pairs where at least one of the two set the attribute
+    agreed: int  # of those, pairs with the same value
+    alpha: float | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}.{self.attribute}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "attribute": self.attribute,
+            "units": self.units,
+            "agreed": self.agreed,
+            "alpha": self.alpha,
+        }
+
+
+def attribute_agreement(
+    label: str, attribute: str, values: Iterable[tuple[Hashable | None, Hashable | None]]
+) -> AttributeAgreement:
+    """Nominal alpha of two annotators on one attribute; ``values`` has one (first, second)
+    per matched span pair, None where that annotator left it unset. Pairs unset on both sides
+    are left out; unset against set counts as the category "(none)"."""
+    units = [
+        (UNSET if first is None else first, UNSET if second is None else second)
+        for first, second in values
+        if first is not None or second is not None
+    ]
+    agreed = sum(1 for first, second in units if first == second)
+    return AttributeAgreement(label, attribute, len(units), agreed, krippendorff_alpha(units))
+
+
+def attribute_names(label: str, schemas: dict[str, Sequence[str]], found: Iterable[str]):
+    """A label's attribute names: those its schema declares, in order, then others sorted."""
+    declared = list(schemas.get(label, ()))
+    return declared + sorted(set(found) - set(declared))
+
+
+Link = tuple[str, str, str]  # relation type, head span uuid, tail span uuid
+
+
+def relation_scores(
+    reference: Sequence[Link], other: Sequence[Link], matched: dict[str, str]
+) -> dict[str, SpanScores]:
+    """Per relation type, precision, recall and F1 of ``other``'s relations against
+    ``reference``'s; ``matched`` maps each matched span of ``other`` (uuid) to its partner
+    of ``reference``. Types in order of name."""
+    translated = [
+        (kind, matched[head], matched[tail])
+        for kind, head, tail in other
+        if head in matched and tail in matched
+    ]
+    shared = Counter(reference) & Counter(translated)
+    types = sorted({kind for kind, _h, _t in reference} | {kind for kind, _h, _t in other})
+    scores = {}
+    for kind in types:
+        together = sum(count for link, count in shared.items() if link[0] == kind)
+        scores[kind] = SpanScores(
+            reference=sum(1 for link in reference if link[0] == kind),
+            other=sum(1 for link in other if link[0] == kind),
+            matched_reference=together,
+            matched_other=together,
+        )
+    return scores
+
+
 # --- token values -----------------------------------------------------------------------------
 
 
@@ -236,6 +369,10 @@ class PairAgreement:
     tokens: int
     per_label: dict[str, Figures]
     overall: Figures
+    matched_spans: int = 0  # span pairs of the exact matching
+    attributes: dict[str, AttributeAgreement] = field(default_factory=dict)  # "Claim.stance"
+    relations: dict[str, SpanScores] = field(default_factory=dict)  # per relation type
+    relations_overall: SpanScores = NO_SPANS
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -245,6 +382,12 @@ class PairAgreement:
             "tokens": self.tokens,
             "per_label": {name: f.to_json(alpha=False) for name, f in self.per_label.items()},
             "overall": self.overall.to_json(alpha=False),
+            "matched_spans": self.matched_spans,
+            "attributes": {name: figures.to_json() for name, figures in self.attributes.items()},
+            "relations": {
+                "per_type": {kind: scores.to_json() for kind, scores in self.relations.items()},
+                "overall": self.relations_overall.to_json(),
+            },
         }
 
 
@@ -254,7 +397,7 @@ class AgreementReport:
 
     With two annotators the span figures and kappa are the pair's; with more, span counts
     are pooled over pairs and kappa is the mean of the pairs' kappas. Alpha is always over
-    every annotator at once.
+    every annotator at once. Attribute and relation agreement are per pair, in ``pairs``.
     """
 
     annotators: tuple[str, ...]
@@ -285,6 +428,7 @@ class _Document:
     tokens: TokenIndex
     spans: dict[str, list[SpanRecord]]  # per annotator name
     covered: dict[str, list[frozenset]]  # per annotator name, per token
+    links: dict[str, list[Link]]  # per annotator name: relations between their spans here
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
@@ -293,7 +437,12 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 
 def _pair(
-    reference: str, other: str, documents: Sequence[_Document], labels: Sequence[str], order
+    reference: str,
+    other: str,
+    documents: Sequence[_Document],
+    labels: Sequence[str],
+    order,
+    schemas: dict[str, Sequence[str]],
 ) -> PairAgreement:
     def spans_of(name: str, label: str | None) -> list[Span]:
         return [
@@ -316,6 +465,16 @@ def _pair(
             kappa=cohen_kappa(values(reference, label), values(other, label)),
         )
 
+    matched = [
+        pair
+        for document in documents
+        for pair in matched_spans(document.spans.get(reference, ()), document.spans.get(other, ()))
+    ]
+    relations = relation_scores(
+        [link for document in documents for link in document.links.get(reference, ())],
+        [link for document in documents for link in document.links.get(other, ())],
+        {second.uuid: first.uuid for first, second in matched},
+    )
     return PairAgreement(
         reference=reference,
         other=other,
@@ -323,7 +482,46 @@ def _pair(
         tokens=sum(len(document.tokens.starts) for document in documents),
         per_label={label: figures(label) for label in labels},
         overall=figures(None),
+        matched_spans=len(matched),
+        attributes=_attributes(matched, labels, schemas),
+        relations=relations,
+        relations_overall=sum(relations.values(), NO_SPANS),
     )
+
+
+def _attributes(
+    matched: Sequence[tuple[SpanRecord, SpanRecord]],
+    labels: Sequence[str],
+    schemas: dict[str, Sequence[str]],
+) -> dict[str, AttributeAgreement]:
+    """Agreement on every attribute set on at least one matched span, by "Label.attribute"."""
+    result: dict[str, AttributeAgreement] = {}
+    for label in labels:
+        of_label = [(first, second) for first, second in matched if first.label == label]
+        found = {name for pair in of_label for span in pair for name in span.attributes}
+        for name in attribute_names(label, schemas, found):
+            values = [
+                (attribute_value(first.attributes, name), attribute_value(second.attributes, name))
+                for first, second in of_label
+            ]
+            figures = attribute_agreement(label, name, values)
+            if figures.units:
+                result[figures.name] = figures
+    return result
+
+
+def _links(
+    relations: Iterable[RelationRecord], spans: Sequence[SpanRecord], name: str
+) -> list[Link]:
+    """The relations of annotator ``name`` between two of ``spans`` (their accepted spans)."""
+    uuids = {span.uuid for span in spans}
+    return [
+        (relation.type, relation.head_uuid, relation.tail_uuid)
+        for relation in relations
+        if relation.annotator == name
+        and relation.head_uuid in uuids
+        and relation.tail_uuid in uuids
+    ]
 
 
 def _alpha(
@@ -375,7 +573,11 @@ def measure_agreement(
         document_ids=compared,
     )
     present = {span.label for span in spans}
-    labels = tuple(label.name for label in store.labels() if label.name in present)
+    label_records = store.labels()
+    labels = tuple(label.name for label in label_records if label.name in present)
+    schemas = {
+        label.name: [spec.name for spec in label.schema.attributes] for label in label_records
+    }
     labels += tuple(sorted(present - set(labels)))
     order = {name: index for index, name in enumerate(labels)}
     grouped: dict[tuple[int, str], list[SpanRecord]] = {}
@@ -390,7 +592,9 @@ def measure_agreement(
             name: covered_labels(tokens, ((s.label, s.start, s.end) for s in per_annotator[name]))
             for name in names
         }
-        documents.append(_Document(document_id, tokens, per_annotator, covered))
+        relations = store.relations(document_id)
+        links = {name: _links(relations, per_annotator[name], name) for name in names}
+        documents.append(_Document(document_id, tokens, per_annotator, covered, links))
         progress("measuring", done, len(compared))
     pairs = tuple(
         _pair(
@@ -399,6 +603,7 @@ def measure_agreement(
             [d for d in documents if d.id in annotated[first] and d.id in annotated[second]],
             labels,
             order,
+            schemas,
         )
         for first, second in combinations(names, 2)
     )
@@ -424,15 +629,21 @@ def measure_agreement(
 
 
 __all__ = [
+    "UNSET",
     "AgreementReport",
+    "AttributeAgreement",
     "Figures",
     "PairAgreement",
     "ReviewError",
     "SpanScores",
+    "attribute_agreement",
+    "attribute_value",
     "cohen_kappa",
     "covered_labels",
     "exact_scores",
     "krippendorff_alpha",
+    "matched_spans",
     "measure_agreement",
     "overlap_scores",
+    "relation_scores",
 ]

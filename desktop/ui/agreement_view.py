@@ -1,5 +1,6 @@
 """Agreement in the window: choose annotators (and documents), measure in the background, and
-read the figures as a table (per label and overall) and as a per-label bar chart.
+read the figures as a table (per label and overall) and as a per-label bar chart, then, on
+their own tabs, agreement on attributes and on relations over the spans both annotators tagged.
 
 The figures come from :func:`desktop.review.agreement.measure_agreement`, as in
 ``dossier agreement``; this module only shows them.
@@ -10,8 +11,10 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -47,12 +50,19 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.review.agreement import AgreementReport, Figures, measure_agreement
+from desktop.review.agreement import (
+    AgreementReport,
+    AttributeAgreement,
+    Figures,
+    SpanScores,
+    measure_agreement,
+)
 from desktop.ui import checklist
 from desktop.ui.session import Session
 from desktop.ui.workers import Job
@@ -81,6 +91,48 @@ SERIES: tuple[tuple[str, str, Callable[[Figures], float | None]], ...] = (
 )
 
 
+class AttributeRow(NamedTuple):
+    pair: str  # "reference / other"
+    figures: AttributeAgreement
+
+
+class RelationRow(NamedTuple):
+    pair: str
+    type: str  # the relation type, or OVERALL
+    scores: SpanScores
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a :class:`RecordTableModel`: ``read`` takes the row's value from a row;
+    a ``figure`` is a float shown with three decimals (a dash when undefined)."""
+
+    header: str
+    tip: str
+    read: Callable[[Any], Any]
+    figure: bool = False
+
+
+PAIR_TIP = "The two annotators compared; the first is the reference"
+ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
+    Column("Annotators", PAIR_TIP, lambda r: r.pair),
+    Column("Attribute", "Label and attribute, over the spans both tagged with the same label and offsets", lambda r: r.figures.name),
+    Column("Units", "Span pairs where at least one of the two set the attribute", lambda r: r.figures.units),
+    Column("Agreed", "Of those, the pairs with the same value", lambda r: r.figures.agreed),
+    Column("α", "Krippendorff's alpha (nominal); an unset value counts as the value “(none)”", lambda r: r.figures.alpha, figure=True),
+)  # fmt: skip
+RELATION_COLUMNS: tuple[Column, ...] = (
+    Column("Annotators", PAIR_TIP, lambda r: r.pair),
+    Column("Relation", "Relation type", lambda r: r.type),
+    Column("Reference", "Relations of the reference between their spans", lambda r: r.scores.reference),
+    Column("Other", "Relations of the other annotator between their spans", lambda r: r.scores.other),
+    Column("Shared", "Of the same type between matched spans: head matched to head, tail to tail", lambda r: r.scores.matched_other),
+    Column("P", "Precision: shared / the other's relations", lambda r: r.scores.precision, figure=True),
+    Column("R", "Recall: shared / the reference's relations", lambda r: r.scores.recall, figure=True),
+    Column("F1", "F1: the harmonic mean of P and R (the same whichever is the reference)", lambda r: r.scores.f1, figure=True),
+)  # fmt: skip
+
+
 def format_figure(value: float | None) -> str:
     """A figure as the table shows it: three decimals, or a dash when undefined."""
     return UNDEFINED if value is None else f"{value:.3f}"
@@ -91,6 +143,105 @@ def report_rows(report: AgreementReport) -> list[tuple[str, Figures]]:
     return [(label, report.per_label[label]) for label in report.labels] + [
         (OVERALL, report.overall)
     ]
+
+
+def attribute_rows(report: AgreementReport) -> list[AttributeRow]:
+    """A row per pair and attribute set on a matched span, pair by pair."""
+    return [
+        AttributeRow(f"{pair.reference} / {pair.other}", figures)
+        for pair in report.pairs
+        for figures in pair.attributes.values()
+    ]
+
+
+def relation_rows(report: AgreementReport) -> list[RelationRow]:
+    """Per pair with relations: a row per relation type, then one for all types."""
+    rows = []
+    for pair in report.pairs:
+        if not pair.relations:
+            continue
+        name = f"{pair.reference} / {pair.other}"
+        rows += [RelationRow(name, kind, scores) for kind, scores in pair.relations.items()]
+        rows.append(RelationRow(name, OVERALL, pair.relations_overall))
+    return rows
+
+
+class RecordTableModel(QAbstractTableModel):
+    """An adapter over plain rows (attribute or relation agreement), one :class:`Column` per
+    column; a row whose second column reads "Overall" is bold."""
+
+    FIGURE_ROLE = Qt.ItemDataRole.UserRole  # the figure as a float (None when undefined)
+
+    def __init__(self, columns: Sequence[Column], parent=None):
+        super().__init__(parent)
+        self.columns = tuple(columns)
+        self._rows: list[Any] = []
+        self._headers: dict[int, str] = {}
+
+    # --- public API --------------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[Any], headers: dict[int, str] | None = None) -> None:
+        """Show ``rows``; ``headers`` replaces the headers of some columns (by number)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._headers = dict(headers or {})
+        self.endResetModel()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
+
+    def header(self, column: int) -> str:
+        return self._headers.get(column, self.columns[column].header)
+
+    def text(self, row: int, column: int) -> str:
+        """A cell as shown."""
+        spec = self.columns[column]
+        value = spec.read(self._rows[row])
+        return format_figure(value) if spec.figure else str(value)
+
+    def as_text(self, hidden: Sequence[int] = ()) -> str:
+        """The table as tab-separated text, without the ``hidden`` columns."""
+        shown = [column for column in range(len(self.columns)) if column not in hidden]
+        lines = ["\t".join(self.header(column) for column in shown)]
+        for row in range(len(self._rows)):
+            lines.append("\t".join(self.text(row, column) for column in shown))
+        return "\n".join(lines) + "\n"
+
+    # --- Qt overrides ------------------------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.header(section)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.columns[section].tip
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, spec = self._rows[index.row()], self.columns[index.column()]
+        value = spec.read(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), index.column())
+        if role == self.FIGURE_ROLE:
+            return value
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and value is None:
+            return QColor("#808080")
+        if role == Qt.ItemDataRole.FontRole and self.columns[1].read(row) == OVERALL:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return spec.tip
+        return None
 
 
 class AgreementTableModel(QAbstractTableModel):
@@ -355,6 +506,18 @@ class AgreementDialog(QDialog):
         splitter.addWidget(self.chart)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        self.attribute_model = RecordTableModel(ATTRIBUTE_COLUMNS, self)
+        self.attribute_table = self._record_table(self.attribute_model)
+        self.attribute_note = QLabel(self)
+        self.attribute_note.setWordWrap(True)
+        self.relation_model = RecordTableModel(RELATION_COLUMNS, self)
+        self.relation_table = self._record_table(self.relation_model)
+        self.relation_note = QLabel(self)
+        self.relation_note.setWordWrap(True)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(splitter, "&Spans")
+        self.tabs.addTab(self._tab(self.attribute_note, self.attribute_table), "A&ttributes")
+        self.tabs.addTab(self._tab(self.relation_note, self.relation_table), "&Relations")
 
         self.copy_button = QPushButton("Copy table", self)
         self.save_button = QPushButton("Save JSON…", self)
@@ -389,7 +552,7 @@ class AgreementDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.running)
         layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
 
         self.measure_button.clicked.connect(self._on_measure_clicked)
@@ -445,8 +608,18 @@ class AgreementDialog(QDialog):
         return job
 
     def copy_table(self) -> str:
-        """Put the table on the clipboard as tab-separated text; returns it."""
-        text = self.model.as_text()
+        """Put the table of the tab shown on the clipboard as tab-separated text; returns it."""
+        shown = self.tabs.currentIndex()
+        if shown == 0:
+            text = self.model.as_text()
+        else:
+            table, model = (
+                (self.attribute_table, self.attribute_model)
+                if shown == 1
+                else (self.relation_table, self.relation_model)
+            )
+            hidden = [c for c in range(model.columnCount()) if table.isColumnHidden(c)]
+            text = model.as_text(hidden)
         QGuiApplication.clipboard().setText(text)
         self.session.message.emit("Agreement table copied", 3000)
         return text
@@ -463,10 +636,57 @@ class AgreementDialog(QDialog):
 
     # --- showing -----------------------------------------------------------------------------
 
+    def _record_table(self, model: RecordTableModel) -> QTableView:
+        table = QTableView(self)
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        return table
+
+    def _tab(self, note: QLabel, table: QTableView) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.addWidget(note)
+        layout.addWidget(table, 1)
+        return page
+
+    def _show_records(self, report: AgreementReport | None) -> None:
+        """Fill the attribute and relation tabs (the annotators column only for several pairs)."""
+        pairs = report.pairs if report is not None else ()
+        self.attribute_model.set_rows(attribute_rows(report) if report is not None else [])
+        headers = {2: pairs[0].reference, 3: pairs[0].other} if len(pairs) == 1 else {}
+        self.relation_model.set_rows(relation_rows(report) if report is not None else [], headers)
+        for table in (self.attribute_table, self.relation_table):
+            table.setColumnHidden(0, len(pairs) <= 1)
+        matched = ", ".join(f"{p.reference} / {p.other}: {p.matched_spans}" for p in pairs)
+        if report is None:
+            self.attribute_note.setText("")
+            self.relation_note.setText("")
+            return
+        self.attribute_note.setText(
+            f"Over the spans both annotators tagged with the same label and offsets "
+            f"(matched spans: {matched}). α counts the pairs where at least one set the "
+            f"attribute; an unset value is the value “(none)”; “{UNDEFINED}” means a single "
+            f"value throughout."
+            if self.attribute_model.rowCount()
+            else f"No attribute was set on a span both annotators tagged ({matched} matched)."
+        )
+        self.relation_note.setText(
+            "A relation is shared when both have it, of the same type, between matched spans "
+            "(head matched to head, tail to tail). P and R are the second annotator's against "
+            "the first's."
+            if self.relation_model.rowCount()
+            else "Neither annotator linked their spans with a relation."
+        )
+
     def _show_report(self, report: AgreementReport | None) -> None:
         self.report = report
         self.model.set_report(report)
         self.chart.set_report(report)
+        self._show_records(report)
         self.copy_button.setEnabled(report is not None)
         self.table.resizeRowsToContents()
         rows = self.table.verticalHeader().length() + self.table.horizontalHeader().height()

@@ -1,18 +1,25 @@
-"""Agreement measures against published worked examples, and on hand-made projects."""
+"""Agreement measures against published worked examples, and on hand-made projects; attribute
+and relation agreement over matched spans, by hand and against the ``krippendorff`` package."""
 
 from __future__ import annotations
 
 import pytest
 
+from desktop.formats import import_paths
 from desktop.nlp.tokens import TokenIndex
 from desktop.review.agreement import (
+    AttributeAgreement,
     SpanScores,
+    attribute_agreement,
+    attribute_value,
     cohen_kappa,
     covered_labels,
     exact_scores,
     krippendorff_alpha,
+    matched_spans,
     measure_agreement,
     overlap_scores,
+    relation_scores,
 )
 from desktop.review.compare import ReviewError
 from tests.review.conftest import TEXT, add_document, at
@@ -207,3 +214,246 @@ def test_gold_can_be_measured_against_an_annotator(memory_store):
     )
     report = measure_agreement(memory_store, ["gold", "a"])
     assert report.overall.exact == SpanScores(1, 2, 1, 1)
+
+
+# --- attributes and relations over matched spans ----------------------------------------------
+
+
+def tag(store, document_id: int, annotator: str, label: str, words: str, **attributes):
+    """Add an accepted span of ``annotator`` on ``words`` of TEXT, with attributes."""
+    start, end = at(TEXT, words)
+    return store.add_span(
+        document_id,
+        store.label_by_name(label).id,
+        store.ensure_annotator(annotator).id,
+        start,
+        end,
+        attributes=attributes,
+    )
+
+
+def link(store, head, tail, kind: str, annotator: str) -> None:
+    store.add_relation(head.uuid, tail.uuid, kind, store.ensure_annotator(annotator).id)
+
+
+CLAIMS = (
+    "Joe Biden said",
+    "the US military struck",
+    "struck Kataib Hezbollah",
+    "in Iraq on Wednesday",
+    "said that the US",
+)
+
+
+@pytest.fixture
+def records(memory_store):
+    return memory_store, add_records(memory_store)
+
+
+def add_records(store) -> dict[str, dict]:
+    """Two analysts, a and b, who tagged the same spans of TEXT, with attributes and relations.
+
+    Claim.stance (a, b): supports/supports, opposes/opposes, supports/opposes, neutral/unset,
+    unset/unset. Claim.certainty: asserted/asserted, hedged/hedged (perfect agreement).
+    a links the event to its agent and its target; b forgets the target. Returns each one's
+    claims, event and Kataib Hezbollah actor.
+    """
+    document_id = add_document(store, TEXT, {})
+    stances = [("supports", "supports"), ("opposes", "opposes"), ("supports", "opposes")]
+    stances += [("neutral", None), (None, None)]
+    certainties = [("asserted", "asserted"), ("hedged", "hedged"), (None, None)] + [
+        (None, None)
+    ] * 2
+    spans = {}
+    for name, side in (("a", 0), ("b", 1)):
+        claims = []
+        for words, stance, certainty in zip(CLAIMS, stances, certainties, strict=True):
+            values = {"stance": stance[side], "certainty": certainty[side]}
+            claims.append(
+                tag(
+                    store,
+                    document_id,
+                    name,
+                    "Claim",
+                    words,
+                    **{k: v for k, v in values.items() if v},
+                )
+            )
+        biden = tag(store, document_id, name, "Actor", "Joe Biden", type="person")
+        military = tag(store, document_id, name, "Actor", "US military", type="state")
+        kataib = tag(store, document_id, name, "Actor", "Kataib Hezbollah")
+        event = tag(
+            store,
+            document_id,
+            name,
+            "Event",
+            "struck",
+            type="ASSAULT",
+            date="2024-02-07" if name == "a" else "2024-02-08",
+            location=" Iraq" if name == "a" else "Iraq",
+        )
+        link(store, claims[0], biden, "source", name)
+        link(store, claims[1], event, "about", name)
+        link(store, event, military, "agent", name)
+        if name == "a":
+            link(store, event, kataib, "target", name)
+        spans[name] = {"claims": claims, "event": event, "kataib": kataib}
+    # a's own extra claim, with a stance: it has no partner, so it is not a unit
+    tag(store, document_id, "a", "Claim", "Iraq on Wednesday", stance="opposes")
+    # b tags the same words as an actor where a saw a claim: different label, no match
+    tag(store, document_id, "b", "Actor", "Iraq on Wednesday", type="state")
+    return spans
+
+
+def test_attributes_over_matched_spans_by_hand(records):
+    store, _spans = records
+    pair = measure_agreement(store, ["a", "b"]).pairs[0]
+    assert pair.matched_spans == pair.overall.exact.matched_reference == 9
+    stance = pair.attributes["Claim.stance"]
+    # 4 units (the pair unset on both sides is left out), 2 agreed. Coincidences: s-s 2,
+    # o-o 2, s-o 1 + o-s 1, neutral-(none) 1 + (none)-neutral 1; n_s = n_o = 3,
+    # n_neutral = n_(none) = 1, n = 8. alpha = 1 - (n - 1) * 4 / (8^2 - (9 + 9 + 1 + 1))
+    # = 1 - 7 * 4 / 44 = 4 / 11.
+    assert (stance.units, stance.agreed) == (4, 2)
+    assert stance.alpha == pytest.approx(4 / 11)
+    certainty = pair.attributes["Claim.certainty"]
+    assert (certainty.units, certainty.agreed, certainty.alpha) == (2, 2, 1.0)
+    # Actor.type: person/person, state/state, unset/unset (left out): perfect, 2 units
+    assert pair.attributes["Actor.type"] == AttributeAgreement("Actor", "type", 2, 2, 1.0)
+    # the event: one pair. Same type, same place once trimmed: one category, alpha undefined.
+    # Different dates: two values over two coders, alpha = 1 - 1 * 2 / (4 - 2) = 0.
+    assert pair.attributes["Event.type"] == AttributeAgreement("Event", "type", 1, 1, None)
+    assert pair.attributes["Event.location"].alpha is None
+    assert pair.attributes["Event.date"] == AttributeAgreement("Event", "date", 1, 0, 0.0)
+    # schema order within a label; attributes nobody set on a matched span are not listed
+    assert list(pair.attributes) == [
+        "Claim.stance",
+        "Claim.certainty",
+        "Actor.type",
+        "Event.type",
+        "Event.date",
+        "Event.location",
+    ]
+
+
+def test_relations_with_one_missing(records):
+    store, _spans = records
+    report = measure_agreement(store, ["a", "b"])
+    pair = report.pairs[0]
+    # a: source, about, agent, target; b: the same but target. All heads and tails matched.
+    assert pair.relations_overall == SpanScores(4, 3, 3, 3)
+    overall = pair.relations_overall
+    assert (overall.precision, overall.recall) == (1.0, 0.75)
+    assert overall.f1 == pytest.approx(6 / 7)
+    assert list(pair.relations) == ["about", "agent", "source", "target"]
+    assert pair.relations["source"] == SpanScores(1, 1, 1, 1)
+    target = pair.relations["target"]
+    assert (target.precision, target.recall, target.f1) == (None, 0.0, 0.0)
+    # the other way round, precision and recall swap and F1 stays
+    swapped = measure_agreement(store, ["b", "a"]).pairs[0].relations_overall
+    assert (swapped.precision, swapped.recall) == (0.75, 1.0)
+    assert swapped.f1 == pytest.approx(overall.f1)
+    # in the JSON, per pair, next to the keys that were there before
+    shown = report.to_json()["pairs"][0]
+    assert shown["matched_spans"] == 9
+    assert shown["attributes"]["Claim.stance"] == {
+        "label": "Claim",
+        "attribute": "stance",
+        "units": 4,
+        "agreed": 2,
+        "alpha": pytest.approx(4 / 11),
+    }
+    assert shown["attributes"]["Event.type"]["alpha"] is None
+    assert shown["relations"]["overall"]["f1"] == pytest.approx(6 / 7)
+    assert shown["relations"]["per_type"]["target"] == {
+        "precision": None,
+        "recall": 0.0,
+        "f1": 0.0,
+        "reference": 1,
+        "other": 0,
+        "matched_reference": 0,
+        "matched_other": 0,
+    }
+
+
+def test_a_relation_to_an_unmatched_span_is_not_shared(records):
+    store, spans = records
+    document_id = spans["a"]["event"].document_id
+    # b's target is a span a does not have (a longer one): same type, tail not matched
+    longer = tag(store, document_id, "b", "Actor", "Kataib Hezbollah in Iraq")
+    link(store, spans["b"]["event"], longer, "target", "b")
+    pair = measure_agreement(store, ["a", "b"]).pairs[0]
+    assert pair.relations["target"] == SpanScores(1, 1, 0, 0)
+    assert pair.relations_overall == SpanScores(4, 4, 3, 3)
+
+
+def test_matched_spans_pair_identical_spans_one_to_one(records):
+    store, spans = records
+    document_id = spans["a"]["event"].document_id
+    again = tag(store, document_id, "a", "Actor", "Joe Biden", type="state")
+    a_spans = store.spans_where(annotator_ids=[store.ensure_annotator("a").id])
+    b_spans = store.spans_where(annotator_ids=[store.ensure_annotator("b").id])
+    matched = matched_spans(a_spans, b_spans)
+    assert len(matched) == 9  # the second "Joe Biden" of a has no partner left
+    assert again.uuid not in {first.uuid for first, _second in matched}
+    assert all((f.label, f.start, f.end) == (s.label, s.start, s.end) for f, s in matched)
+
+
+def test_attribute_values_and_undefined_alpha():
+    assert attribute_value({"location": "  "}, "location") is None
+    assert attribute_value({"location": " Iraq "}, "location") == "Iraq"
+    assert attribute_value({}, "stance") is None
+    assert attribute_value({"fatalities": 0}, "fatalities") == 0  # zero is a value
+    assert attribute_value({"confirmed": False}, "confirmed") is False
+    nobody = attribute_agreement("Claim", "stance", [(None, None)] * 3)
+    assert (nobody.units, nobody.alpha) == (0, None)
+    # one set, the other not, throughout: two categories, every pair disagrees
+    assert attribute_agreement("Claim", "stance", [("supports", None)] * 3).alpha == pytest.approx(
+        1 - 5 * 6 / (36 - 18)
+    )
+
+
+def test_relation_scores_by_type():
+    reference = [("source", "c1", "x1"), ("about", "c1", "e1")]
+    other = [("source", "C1", "X1"), ("about", "C1", "X1")]  # about points at the wrong span
+    scores = relation_scores(reference, other, {"C1": "c1", "X1": "x1"})
+    assert scores == {"about": SpanScores(1, 1, 0, 0), "source": SpanScores(1, 1, 1, 1)}
+    assert relation_scores([], [], {}) == {}
+
+
+ATTRIBUTE_CASES = [
+    [("supports", "supports"), ("opposes", "opposes"), ("supports", "opposes"), ("neutral", None)],
+    [("a", "a"), ("a", "b"), ("b", "b"), (None, "c"), ("c", "c"), ("a", "a"), ("b", "a")],
+    [("x", None), (None, "y"), ("x", "x"), ("y", "y"), ("x", "x"), (None, None), ("y", "x")],
+    [("p", "p")] * 5 + [("q", "q")],
+]
+
+
+@pytest.mark.parametrize("values", ATTRIBUTE_CASES)
+def test_attribute_alpha_matches_the_krippendorff_package(values):
+    krippendorff = pytest.importorskip("krippendorff")
+    ours = attribute_agreement("Claim", "stance", values)
+    kept = [pair for pair in values if pair != (None, None)]
+    codes = {"(none)": 0}
+    for pair in kept:
+        for value in pair:
+            codes.setdefault("(none)" if value is None else value, len(codes))
+    data = [
+        [codes["(none)" if pair[side] is None else pair[side]] for pair in kept] for side in (0, 1)
+    ]
+    theirs = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    assert ours.units == len(kept)
+    assert ours.alpha == pytest.approx(theirs)
+
+
+def test_the_analysts_files_have_no_attributes_or_relations(memory_store, corpus):
+    """The real annotations carry spans only: 21 spans match exactly, nothing else to compare."""
+    import_paths(memory_store, [corpus])
+    report = measure_agreement(memory_store, ["analyst_a", "analyst_b"])
+    pair = report.pairs[0]
+    assert pair.matched_spans == 21
+    assert pair.attributes == {} and pair.relations == {}
+    assert pair.relations_overall == SpanScores(0, 0, 0, 0)
+    shown = report.to_json()["pairs"][0]
+    assert shown["attributes"] == {}
+    assert shown["relations"]["overall"]["f1"] is None
