@@ -19,11 +19,12 @@ from typing import Any
 
 ATTRIBUTE_KINDS = ("choice", "text", "date", "number", "yesno")
 DATE_PRECISIONS = ("day", "week", "month", "year")
+# [0-9], not \d: \d also matches Arabic-Indic and other digits, which ISO 8601 does not.
 _DATE_FORMS = (
-    ("day", re.compile(r"\d{4}-\d{2}-\d{2}")),
-    ("week", re.compile(r"\d{4}-W\d{2}")),
-    ("month", re.compile(r"\d{4}-\d{2}")),
-    ("year", re.compile(r"\d{4}")),
+    ("day", re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
+    ("week", re.compile(r"[0-9]{4}-W[0-9]{2}")),
+    ("month", re.compile(r"[0-9]{4}-[0-9]{2}")),
+    ("year", re.compile(r"[0-9]{4}")),
 )
 # Alt+letter starts a relation in the window; these letters open the menus instead.
 RESERVED_RELATION_KEYS = frozenset("FEDVH")
@@ -243,6 +244,8 @@ def date_precision(value: str) -> str | None:
                     date.fromisocalendar(year, week, 1)
                 elif precision == "month":
                     date(int(value[:4]), int(value[5:7]), 1)
+                else:
+                    date(int(value), 1, 1)  # year 0000 is no year
             except ValueError:
                 return None
             return precision

@@ -65,6 +65,8 @@ class ImportMixin(StoreBase):
             annotators = self._import_annotators(connection, batch, summary)
             entities = self._import_entities(connection, batch, labels, summary)
             document_ids, matched = self._import_documents(connection, batch, summary, progress)
+            # A batch span skipped as one the document already has: its uuid -> the kept one's.
+            same_as: dict[str, str] = {}
             started = self._import_spans(
                 connection,
                 batch,
@@ -75,9 +77,10 @@ class ImportMixin(StoreBase):
                 entities,
                 summary,
                 progress,
+                same_as,
             )
             self._mark_started(connection, started)
-            self._import_relations(connection, batch, annotators, summary)
+            self._import_relations(connection, batch, annotators, summary, same_as)
             self._import_states_and_reviews(connection, batch, document_ids, annotators)
             summary.labels_added += len(new_labels)
         return summary
@@ -277,13 +280,16 @@ class ImportMixin(StoreBase):
         entities,
         summary,
         progress,
+        same_as: dict[str, str],
     ) -> set[tuple[int, int]]:
         """Insert the batch's new spans; returns the (document, annotator) pairs that gained
-        accepted spans."""
-        existing_keys: set[tuple] = set()
+        accepted spans. A span skipped as identical to one already there (or earlier in the
+        batch) goes into ``same_as``, its uuid to the kept span's, so that the batch's
+        relations can point at the kept span."""
+        existing_keys: dict[tuple, str] = {}
         for chunk in chunks(sorted(matched)):
             existing_keys.update(
-                tuple(row)
+                (tuple(row[:5]), row[5])
                 for row in connection.execute(
                     select(
                         SPAN.c.document_id,
@@ -291,6 +297,7 @@ class ImportMixin(StoreBase):
                         SPAN.c.label_id,
                         SPAN.c.start,
                         SPAN.c.end,
+                        SPAN.c.uuid,
                     ).where(SPAN.c.document_id.in_(chunk))
                 )
             )
@@ -355,10 +362,12 @@ class ImportMixin(StoreBase):
                     summary.spans_skipped += 1
                     if not span_uuid:
                         next(fresh_uuids)
+                    elif span_uuid != existing_keys[key]:
+                        same_as[span_uuid] = existing_keys[key]
                     continue
-                existing_keys.add(key)
                 if not span_uuid:
                     span_uuid = next(fresh_uuids)
+                existing_keys[key] = span_uuid
                 existing_uuids.add(span_uuid)
                 entity_id = None
                 if span.entity_uuid:
@@ -412,13 +421,21 @@ class ImportMixin(StoreBase):
         summary.spans_added = total
         return {(row[1], row[3]) for row in rows if row[7] == "accepted"}
 
-    def _import_relations(self, connection, batch: ImportBatch, annotators, summary) -> None:
+    def _import_relations(
+        self, connection, batch: ImportBatch, annotators, summary, same_as: dict[str, str]
+    ) -> None:
         relations = [
             (relation, document) for document in batch.documents for relation in document.relations
         ]
         if not relations:
             return
-        needed = sorted({r.head_uuid for r, _ in relations} | {r.tail_uuid for r, _ in relations})
+
+        def kept(span_uuid: str) -> str:
+            return same_as.get(span_uuid, span_uuid)
+
+        needed = sorted(
+            {kept(r.head_uuid) for r, _ in relations} | {kept(r.tail_uuid) for r, _ in relations}
+        )
         ids: dict[str, tuple[int, int]] = {}
         label_of: dict[int, int] = {}
         for chunk in chunks(needed):
@@ -438,24 +455,27 @@ class ImportMixin(StoreBase):
                     select(RELATION.c.uuid).where(RELATION.c.uuid.in_(chunk))
                 ).scalars()
             )
-        present = (
-            set(
-                connection.execute(
-                    select(RELATION.c.head_id, RELATION.c.tail_id, RELATION.c.type)
-                ).all()
+        # The links the spans already have, so that a relation imported again (without a
+        # uuid, as doccano and Label Studio files have them) is not added twice.
+        present: set[tuple] = set()
+        for chunk in chunks(sorted(span_id for span_id, _ in ids.values())):
+            present.update(
+                tuple(row)
+                for row in connection.execute(
+                    select(RELATION.c.head_id, RELATION.c.tail_id, RELATION.c.type).where(
+                        RELATION.c.head_id.in_(chunk)
+                    )
+                )
             )
-            if existing or relation_uuids
-            else set()
-        )
         rows = []
         now = utcnow()
         for relation, document in relations:
             where = relation.where or document.where or "relation"
             for end in (relation.head_uuid, relation.tail_uuid):
-                if end not in ids:
+                if kept(end) not in ids:
                     raise SpanError(f"{where}: relation points at span {end!r}, which is not there")
-            head_id, head_document = ids[relation.head_uuid]
-            tail_id, tail_document = ids[relation.tail_uuid]
+            head_id, head_document = ids[kept(relation.head_uuid)]
+            tail_id, tail_document = ids[kept(relation.tail_uuid)]
             if head_document != tail_document:
                 raise SpanError(f"{where}: a relation links spans of two different documents")
             self._check_relation_labels(

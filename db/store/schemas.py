@@ -115,12 +115,14 @@ class SchemasMixin(StoreBase):
             hit: dict[str, int] = {}
             mapping = recode.get(attribute, {})
             for span in spans:
-                if attribute not in span.attributes:
+                value = span.attributes.get(attribute)
+                if value is None:  # no value, as schema_usage and check_value have it
                     continue
-                value = span.attributes[attribute]
                 if gone is not None and value not in gone:
                     continue
                 key = value if isinstance(value, str) else str(value)
+                if gone is None and key not in mapping and _fits(schema, attribute, value):
+                    continue  # a change of kind takes away only the values that no longer fit
                 if key in mapping or "*" in mapping:
                     new = mapping[key] if key in mapping else mapping["*"]
                     attributes = dict(changes.get(span.uuid, span.attributes))
@@ -147,16 +149,20 @@ class SchemasMixin(StoreBase):
             )
         return list(before.values())
 
-    def restore_span_attributes(self, snapshots: list[SpanRecord]) -> None:
+    def restore_span_attributes(self, snapshots: Sequence[SpanRecord]) -> None:
         """Put spans' attributes back as the snapshots have them (undo of a recode)."""
         with self._write() as connection:
-            now = utcnow()
-            for span in snapshots:
-                connection.execute(
-                    update(SPAN)
-                    .where(SPAN.c.uuid == span.uuid)
-                    .values(attributes=span.attributes, updated_at=now, version=SPAN.c.version + 1)
-                )
+            self._put_attributes(connection, snapshots)
+
+    @staticmethod
+    def _put_attributes(connection: Connection, snapshots: Sequence[SpanRecord]) -> None:
+        now = utcnow()
+        for span in snapshots:
+            connection.execute(
+                update(SPAN)
+                .where(SPAN.c.uuid == span.uuid)
+                .values(attributes=span.attributes, updated_at=now, version=SPAN.c.version + 1)
+            )
 
     def schema_usage(self, label_id: int, attribute: str) -> dict[str, int]:
         """How many of the label's spans carry each value of ``attribute``."""
@@ -221,3 +227,14 @@ class SchemasMixin(StoreBase):
                 ).all()
             )
         return found
+
+
+def _fits(schema: LabelSchema, attribute: str, value: Any) -> bool:
+    """Whether ``value`` is still a value of ``attribute`` under ``schema`` (which has it)."""
+    if schema.attribute(attribute) is None:
+        return False
+    try:
+        schema.check_value(attribute, value)
+    except SchemaError:
+        return False
+    return True

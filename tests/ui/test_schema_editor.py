@@ -397,11 +397,6 @@ def test_changing_the_kind_of_an_attribute_in_use_recodes_its_values(
     assert stance_of(window, stances) == dict.fromkeys(stances, True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="db/store/schemas.py: undoing a kind change counts the restored values, which fit "
-    "the old schema, as taken away (SchemaInUseError)",
-)
 def test_undoing_a_kind_change_brings_the_values_back(qtbot, project, stances, open_window):
     window = open_window(project, annotator="me")
     before = schema_of(window, "Claim")
