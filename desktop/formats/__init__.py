@@ -205,6 +205,16 @@ FORMATS: dict[str, FormatInfo] = {
             only_annotated=True,
             filters=("annotator", "gold", "status"),
         ),
+        FormatInfo(
+            "graphml",
+            "graphml",
+            "GraphML network for Gephi: actors as nodes, events and claims as edges",
+            False,
+            True,
+            ".graphml",
+            only_annotated=True,
+            filters=("annotator", "gold", "status"),
+        ),
     )
 }
 ALIASES = {

@@ -1,19 +1,23 @@
 """The analysts' tables, as CSV for spreadsheets: one row per event, or one row per claim.
 
-``events``: date, type, actors, targets, location, evidence, document, annotator: one row
-per span labelled Event. The date, type and location are the span's attributes ``date``,
-``type`` and ``location``; failing an attribute, the date and location are the spans the
-event links to by a ``time`` or ``location`` relation. Actors are the spans it links to
-by ``agent``, targets those it links to by ``target``. Evidence is the event's own text.
+``events``: one row per accepted span labelled Event, with the columns of
+:data:`EVENT_COLUMNS`. The date is the event's attribute ``date``, else the text of the span
+it links to by ``time`` (older projects); its precision (day, week, month, year) is read
+from the date's ISO form and left empty when the date is not an ISO date. Type, location
+and fatalities are the attributes of those names; failing the ``location`` attribute, the
+location is the span linked by ``location``. Agents and targets are the spans linked by
+``agent`` and ``target``. Evidence is the event's own text.
 
-``claims``: text, source actor, stance, document, annotator: one row per span labelled
-Claim; the source actor is the span the claim links to by ``attributed_to``, and the
-stance the claim's attribute ``stance``.
+``claims``: one row per accepted span labelled Claim, with the columns of
+:data:`CLAIM_COLUMNS`. The source is the span linked by ``source`` (``attributed_to`` in
+older projects); ``about`` the actors and events linked by ``about``; stance and certainty
+the attributes of those names.
 
-A linked span is named by its canonical entity when it has one, else by its text; several
-are joined with "; ". Labels are matched without regard to case. The tables are built from
-the spans and what they link to, so ``--label`` does not apply to them. Cells are
-formula-safe, as in the span table.
+Both tables name the document by its title, outlet (the document's source) and publication
+date, and give the annotator. A linked span is named by its canonical entity when it has
+one, else by its text; several are joined with "; " in text order. Labels are matched
+without regard to case. The tables are built from the spans and what they link to, so
+``--label`` does not apply to them. Cells are formula-safe, as in the span table.
 """
 
 from __future__ import annotations
@@ -23,20 +27,37 @@ from pathlib import Path
 from typing import Any
 
 from db.records import ExportDocument, SpanRecord
+from db.schema import date_precision
 from desktop.formats.base import ExportContext, counted
 from desktop.formats.csv_table import safe, spreadsheet
 
 EVENT_COLUMNS = (
+    "event",
     "date",
+    "date precision",
     "type",
-    "actors",
+    "agents",
     "targets",
     "location",
+    "fatalities",
     "evidence",
     "document",
+    "outlet",
+    "publication date",
     "annotator",
 )
-CLAIM_COLUMNS = ("text", "source actor", "stance", "document", "annotator")
+CLAIM_COLUMNS = (
+    "claim",
+    "text",
+    "source",
+    "stance",
+    "certainty",
+    "about",
+    "document",
+    "outlet",
+    "publication date",
+    "annotator",
+)
 
 
 def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:
@@ -58,6 +79,16 @@ def label_names(context: ExportContext, name: str) -> set[str]:
     return {label.name for label in context.labels if label.name.lower() == name} | {name.title()}
 
 
+def event_date(span: SpanRecord, links, spans: dict[str, SpanRecord]) -> tuple[str, str]:
+    """An event's date and its precision: the ``date`` attribute, else the text of the span
+    linked by ``time``; the precision is empty when the date is no ISO date."""
+    date = _text(span.attributes.get("date"))
+    if not date:
+        linked = [spans[uuid] for uuid in links.get((span.uuid, "time"), ()) if uuid in spans]
+        date = min(linked, key=lambda s: s.start).text if linked else ""
+    return date, (date_precision(date) or "") if date else ""
+
+
 def event_rows(
     item: ExportDocument, context: ExportContext, names: set[str] | None = None
 ) -> list[list[str]]:
@@ -66,17 +97,17 @@ def event_rows(
     if not events:
         return []
     links, spans = _linking(item)
-    title = safe(item.document.title)
+    document = _document_cells(item)
     rows = []
     for span in events:
         attributes = span.attributes
         uuid = span.uuid
+        date, precision = event_date(span, links, spans)
         rows.append(
             [
-                safe(
-                    _text(attributes.get("date"))
-                    or _named(links.get((uuid, "time")), spans, context)
-                ),
+                uuid,
+                safe(date),
+                precision,
                 safe(_text(attributes.get("type"))),
                 safe(_named(links.get((uuid, "agent")), spans, context)),
                 safe(_named(links.get((uuid, "target")), spans, context)),
@@ -84,8 +115,9 @@ def event_rows(
                     _text(attributes.get("location"))
                     or _named(links.get((uuid, "location")), spans, context)
                 ),
+                safe(_text(attributes.get("fatalities"))),
                 safe(span.text),
-                title,
+                *document,
                 safe(span.annotator),
             ]
         )
@@ -100,17 +132,32 @@ def claim_rows(
     if not claims:
         return []
     links, spans = _linking(item)
-    title = safe(item.document.title)
+    document = _document_cells(item)
     return [
         [
+            span.uuid,
             safe(span.text),
-            safe(_named(links.get((span.uuid, "attributed_to")), spans, context)),
+            safe(
+                _named(
+                    links.get((span.uuid, "source")) or links.get((span.uuid, "attributed_to")),
+                    spans,
+                    context,
+                )
+            ),
             safe(_text(span.attributes.get("stance"))),
-            title,
+            safe(_text(span.attributes.get("certainty"))),
+            safe(_named(links.get((span.uuid, "about")), spans, context)),
+            *document,
             safe(span.annotator),
         ]
         for span in claims
     ]
+
+
+def _document_cells(item: ExportDocument) -> list[str]:
+    """Title, outlet and publication date, formula-safe."""
+    document = item.document
+    return [safe(document.title), safe(document.source or ""), safe(document.published or "")]
 
 
 def _labelled(item: ExportDocument, names: set[str]) -> list[SpanRecord]:
@@ -147,6 +194,11 @@ def _named(uuids: list[str] | None, spans: dict[str, SpanRecord], context: Expor
 
 
 def _text(value: Any) -> str:
+    """A value as a cell: nothing for None, whole numbers without a decimal point."""
     if value is None:
         return ""
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -12,30 +12,52 @@ empty ``.ann``, ready to annotate. An ``.ann`` holds:
   lines, as fragments split at each break (``T1<TAB>Claim 38 48;50 53<TAB>officials. قال``),
   line breaks at a span's ends are left out, and a span of nothing but line breaks is left
   out too (both are counted in the export's report),
-- ``R`` a relation (``Arg1`` the head, ``Arg2`` the tail),
-- ``A`` an attribute: valued (``A1<TAB>stance T1 critical``) when the value is one word of
-  text, binary (``A2<TAB>negated T1``) when it is true,
+- ``E`` an Event span (the label named Event), so that brat shows and edits it as an event:
+  its T line is the trigger, and its links are the event's arguments, a repeated role
+  numbered as brat numbers them (``E1<TAB>Event:T3 agent:T1 agent2:T2 target:T4``). brat
+  refuses a document where anything but an event refers to a trigger, so relations,
+  attributes, links and notes refer to the event's E ID,
+- ``R`` any other relation (``Arg1`` the head, ``Arg2`` the tail),
+- ``A`` an attribute the label's schema declares as a choice (``A1<TAB>stance T1 supports``)
+  or yes/no (binary, ``A2<TAB>claimed E1``, when true),
+- ``#`` of type ``Attribute`` every other attribute: dates, numbers, text, values outside
+  the choices, false, attributes no schema declares (``#2<TAB>Attribute E1<TAB>date=2024-02-07``).
+  brat shows these notes on the span and keeps them when it saves. The value is written as
+  it stands, or as JSON where it would otherwise read back differently (numbers, true and
+  false, text with line breaks or that reads as JSON),
 - ``N`` a link to a canonical entity (``N1<TAB>Reference T1 dossier:UUID<TAB>name``),
-- ``#`` the span's note (``#1<TAB>AnnotatorNotes T1<TAB>text``, line breaks as spaces).
+- ``#`` of type ``AnnotatorNotes`` the span's note (line breaks as spaces).
 
-brat type names cannot hold spaces: a label's spaces become ``_`` and ``visual.conf`` maps
-the type back to the label. brat cannot carry attribute values that are not one word of
-text or true, line breaks inside notes (they become spaces), suggestions, confidence, span
-uuids, or the documents' titles and metadata; an annotator's name loses the characters a
-folder name cannot hold (``/``, ``:``...), which become ``_``.
+``annotation.conf`` is the label schema, in the syntax of brat's
+``server/src/projectconfig.py``: ``[entities]`` every label but Event; ``[relations]``
+each relation a schema declares (``source<TAB>Arg1:Claim, Arg2:Actor``; no target labels
+gives ``<ANY>``), then the relation types the data uses without a schema; ``[events]``
+the Event label with a role per relation (``agent*`` many, ``location?`` at most one, no
+mark or ``+`` when required); ``[attributes]`` one line per attribute name (brat keys
+attributes by name alone, so labels sharing a name share its line and values).
+brat keeps only letters, digits, ``_`` and ``-`` in a type and cannot have a space in a
+value, so every label, relation, role, attribute and value has a brat name of those
+characters, unique across them; ``visual.conf`` maps each back to the Dossier name
+(``armed_group | armed group``), which brat displays and this reader uses, and gives each
+label its colour. What brat cannot carry: line breaks inside notes (they become spaces),
+suggestions, confidence, span uuids, and the documents' titles and metadata; an
+annotator's name loses the characters a folder name cannot hold (``/``, ``:``...).
 
 Import reads ``T``, ``R``, ``A``/``M``, ``N``, ``#`` and ``E`` lines, split into lines as brat
-splits them. Fragments with nothing but line breaks between them are one span again. A
+splits them, and turns brat names back into Dossier names with the ``visual.conf`` nearest
+the ``.ann``. Fragments with nothing but line breaks between them are one span again. A
 discontinuous span (``T1<TAB>Location 0 5;16 23<TAB>...``) becomes one span from its first
 start to its last end, its fragments kept in the attribute ``brat_fragments``
-(``"0-5;16-23"``). An event
-(``E1<TAB>Attack:T2 Agent:T1``) is its trigger span with a relation to each argument,
-named after the role in lower case (``agent``). Equivalences (``*``) are not read. The
-annotator is ``--annotator``, else the name of the folder holding the ``.ann``.
+(``"0-5;16-23"``). An event (``E1<TAB>Attack:T2 Agent:T1``) is its trigger span with a
+relation to each argument, named after the role without its number (in lower case when
+``visual.conf`` does not name it: ``agent``); attributes, links and notes on the E ID go
+to that span. Equivalences (``*``) are not read. The annotator is ``--annotator``, else the
+name of the folder holding the ``.ann``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import uuid as uuidlib
 from collections.abc import Iterable
@@ -69,6 +91,12 @@ _BREAKS_ONLY = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
 LINE_BREAKS_ONLY = "spans of nothing but line breaks left out (a brat span cannot hold one)"
 TRIMMED = "spans shortened by the line breaks at their ends (a brat span cannot hold one)"
 _WHITESPACE = re.compile(r"\s+")
+_NOT_STORAGE = re.compile(r"[^A-Za-z0-9_-]")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")
+# visual.conf separates a type's names with "|" and its [labels] lines with TABs.
+_LABEL_BREAKS = re.compile(r"[|\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# The type of the "#" lines that carry the attributes brat has no attribute type for.
+ATTRIBUTE_NOTE = "Attribute"
 _ID = re.compile(r"[TRAMNE#*]\d*$")
 
 
@@ -84,8 +112,10 @@ def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def brat_type(name: str) -> str:
-    """A label or relation name as a brat type, which cannot hold whitespace."""
-    return _WHITESPACE.sub("_", name.strip())
+    """A name as brat stores a type: brat keeps letters, digits, ``_`` and ``-`` of the
+    first term of a configuration line and makes every other character ``_``
+    (``normalize_to_storage_form`` in its ``server/src/projectconfig.py``)."""
+    return _NOT_STORAGE.sub("_", name.strip()) or "_"
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -129,12 +159,6 @@ def _write_pair(folder: Path, stem: str, text: str, ann: str) -> None:
 
 def _ann(item: ExportDocument, spans, scheme: _Scheme, context: ExportContext) -> str:
     """The ``.ann`` text of one annotator's spans on one document."""
-    lines: list[str] = []
-    ids: dict[str, str] = {}
-    kinds: dict[str, str] = {}
-    extra: list[str] = []
-    attribute_number = note_number = link_number = 0
-    left_out = 0
     text = item.document.text
     pieces = {span.uuid: fragments(text, span.start, span.end) for span in spans}
     context.note(LINE_BREAKS_ONLY, sum(1 for span in spans if not pieces[span.uuid]))
@@ -147,119 +171,240 @@ def _ann(item: ExportDocument, spans, scheme: _Scheme, context: ExportContext) -
             if (pieces[span.uuid][0][0], pieces[span.uuid][-1][1]) != (span.start, span.end)
         ),
     )
+    bounds: list[str] = []  # T lines
+    events: list[str] = []  # E lines
+    relations: list[str] = []  # R lines
+    extra: list[str] = []  # A, N and # lines
+    ids: dict[str, str] = {}  # span uuid -> the ID others refer to it by (E for an event)
+    kinds: dict[str, str] = {}  # span uuid -> its brat type
+    triggers: dict[str, str] = {}  # event span uuid -> its trigger's T ID
+    numbers = {"A": 0, "N": 0, "#": 0}
+
+    def add(prefix: str, body: str) -> None:
+        numbers[prefix] += 1
+        extra.append(f"{prefix}{numbers[prefix]}\t{body}")
+
     for number, span in enumerate(spans, start=1):
-        tid = ids[span.uuid] = f"T{number}"
-        kind = kinds[tid] = scheme.entity(span.label)
+        tid = f"T{number}"
+        kind = kinds[span.uuid] = scheme.entity(span.label)
         offsets = ";".join(f"{start} {end}" for start, end in pieces[span.uuid])
         covered = " ".join(text[start:end] for start, end in pieces[span.uuid])
-        lines.append(f"{tid}\t{kind} {offsets}\t{covered}")
-        for key, value in span.attributes.items():
-            line = scheme.attribute_line(key, value, kind)
-            if line is None:
-                left_out += 1
+        bounds.append(f"{tid}\t{kind} {offsets}\t{covered}")
+        if scheme.is_event(span.label):
+            triggers[span.uuid] = tid
+            ids[span.uuid] = f"E{len(triggers)}"
+        else:
+            ids[span.uuid] = tid
+    for span in spans:
+        ident = ids[span.uuid]
+        for name, value in span.attributes.items():
+            if value is None:
+                continue
+            body = scheme.attribute_line(span.label, name, value)
+            if body is not None:
+                add("A", body.replace("@", ident, 1))
+                continue
+            comment = attribute_comment(name, value)
+            if comment is None:
+                context.note("attributes whose name brat cannot hold (a line break or '=')")
             else:
-                attribute_number += 1
-                extra.append(f"A{attribute_number}\t{line.replace('@', tid, 1)}")
+                add("#", f"{ATTRIBUTE_NOTE} {ident}\t{comment}")
         if span.entity_uuid is not None:
             entity = context.entity(span.entity_uuid)
             if entity is not None:
-                link_number += 1
-                extra.append(
-                    f"N{link_number}\tReference {tid} {DOSSIER_DB}:{entity.uuid}\t{one_line(entity.name)}"
-                )
+                add("N", f"Reference {ident} {DOSSIER_DB}:{entity.uuid}\t{one_line(entity.name)}")
         if span.note:
-            note_number += 1
-            extra.append(f"#{note_number}\tAnnotatorNotes {tid}\t{one_line(span.note)}")
-    context.note("attributes brat cannot hold (not one word of text, or not true)", left_out)
-    for number, relation in enumerate(relations_among(item, spans), start=1):
-        head, tail = ids[relation.head_uuid], ids[relation.tail_uuid]
-        kind = scheme.relation(relation.type, kinds[head], kinds[tail])
-        lines.append(f"R{number}\t{kind} Arg1:{head} Arg2:{tail}")
-    lines.extend(extra)
-    return "".join(line + "\n" for line in lines)
+            add("#", f"AnnotatorNotes {ident}\t{one_line(span.note)}")
+    labels = {span.uuid: span.label for span in spans}
+    arguments: dict[str, list[str]] = {uuid: [] for uuid in triggers}
+    roles: dict[str, dict[str, int]] = {uuid: {} for uuid in triggers}
+    for relation in relations_among(item, spans):
+        head, tail = relation.head_uuid, relation.tail_uuid
+        if head in triggers:
+            # brat refuses a relation that refers to a trigger: an event's links are its
+            # arguments, numbered as brat numbers a repeated role (agent, agent2, ...).
+            role = scheme.role(labels[head], relation.type, kinds[tail])
+            count = roles[head][role] = roles[head].get(role, 0) + 1
+            arguments[head].append(f"{role}{count if count > 1 else ''}:{ids[tail]}")
+        else:
+            kind = scheme.relation(relation.type, kinds[head], kinds[tail])
+            relations.append(f"R{len(relations) + 1}\t{kind} Arg1:{ids[head]} Arg2:{ids[tail]}")
+    for uuid, tid in triggers.items():
+        line = f"{ids[uuid]}\t{kinds[uuid]}:{tid}"
+        events.append(" ".join([line, *arguments[uuid]]))
+    return "".join(line + "\n" for line in (*bounds, *events, *relations, *extra))
+
+
+def attribute_comment(name: str, value: Any) -> str | None:
+    """The text of the ``#`` line that carries an attribute brat has no type for
+    (``date=2024-02-07``), or None when the name cannot be written (line break or ``=``)."""
+    if "=" in name or _LINE_BREAKS.search(name) or not name.strip():
+        return None
+    return f"{name}={_encode_value(value)}"
+
+
+def _encode_value(value: Any) -> str:
+    """A value on one line, read back as it was by :func:`_decode_value`: text as it stands
+    where that is unambiguous, JSON otherwise (numbers, true/false, text with line breaks,
+    text that would read as JSON)."""
+    if isinstance(value, str) and not _LINE_BREAKS.search(value) and _decode_value(value) == value:
+        return value
+    encoded = json.dumps(value, ensure_ascii=False)
+    # JSON leaves these raw inside strings, but brat (splitlines) breaks lines at them.
+    for character in "\x85\u2028\u2029":
+        encoded = encoded.replace(character, f"\\u{ord(character):04x}")
+    return encoded
+
+
+def _decode_value(text: str) -> Any:
+    """The value of an attribute ``#`` line: JSON when it reads as JSON, else the text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class _Scheme:
-    """The types an export uses, for ``annotation.conf`` and ``visual.conf``."""
+    """The types an export uses, for ``annotation.conf`` and ``visual.conf``.
+
+    Every label, relation type, role, attribute and value gets one brat name (see
+    :func:`brat_type`), unique across all of them; ``visual.conf`` maps each name whose
+    brat form differs back to the Dossier name, which the reader uses.
+    """
 
     def __init__(self, context: ExportContext):
-        self.entities: dict[str, str] = {}  # brat type -> label
-        self._kinds: dict[str, str] = {}  # label -> brat type
-        for label in context.labels:
-            self.entity(label.name)
-        self.relations: dict[str, tuple[str, set[str], set[str]]] = {}
-        self.attributes: dict[str, tuple[set[str], dict[str, None], bool]] = {}
-        # (name, value, type) -> the A line's body with "@" for the span's ID, or None.
-        self._attribute_lines: dict[tuple[str, str, str], str | None] = {}
+        self._names: dict[str, str] = {}  # Dossier name -> brat name
+        self._originals: dict[str, str] = {}  # brat name -> Dossier name
+        self.labels = list(context.labels)
+        self._events = {label.name for label in self.labels if label.name.lower() == "event"}
+        # Relations and roles the data uses beyond the schemas: type -> (heads, tails).
+        self.relations: dict[str, tuple[set[str], set[str]]] = {}
+        self.roles: dict[tuple[str, str], set[str]] = {}  # (event type, role) -> tail types
+        # Attributes brat can hold: the schemas' choices and yes/no, by attribute name.
+        self.choices: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+        self.binaries: dict[str, dict[str, None]] = {}
+        self._attribute_kinds: dict[tuple[str, str], Any] = {}  # (label, name) -> spec
+        for label in self.labels:
+            for spec in label.schema.attributes:
+                if spec.kind == "choice":
+                    targets, values = self.choices.setdefault(spec.name, ({}, {}))
+                    targets[label.name] = None
+                    values.update(dict.fromkeys(spec.values))
+            for spec in label.schema.attributes:
+                if spec.kind == "yesno" and spec.name not in self.choices:
+                    self.binaries.setdefault(spec.name, {})[label.name] = None
+        for label in self.labels:
+            for spec in label.schema.attributes:
+                if (spec.kind == "choice") or (spec.kind == "yesno" and spec.name in self.binaries):
+                    self._attribute_kinds[(label.name, spec.name)] = spec
+
+    def name(self, original: str) -> str:
+        """The brat name of a Dossier name: its storage form, unique."""
+        found = self._names.get(original)
+        if found is None:
+            base = found = brat_type(original)
+            number = 1
+            while found in self._originals:
+                number += 1
+                found = f"{base}_{number}_"
+            self._names[original] = found
+            self._originals[found] = original
+        return found
+
+    def role(self, event_label: str, relation_type: str, tail_kind: str | None = None) -> str:
+        """An event argument's role: brat numbers a repeated role (agent2), so a role may not
+        end with a digit; one that would gets ``_``."""
+        role = self.name(relation_type)
+        if role[-1].isdigit():
+            role = self._names[relation_type] = f"{role}_"
+            self._originals[role] = relation_type
+        tails = self.roles.setdefault((self.entity(event_label), role), set())
+        if tail_kind is not None:
+            tails.add(tail_kind)
+        return role
+
+    def is_event(self, label: str) -> bool:
+        """Whether a label's spans are written as brat events (trigger and E line)."""
+        return label in self._events
 
     def entity(self, label: str) -> str:
-        kind = self._kinds.get(label)
-        if kind is None:
-            kind = self._kinds[label] = brat_type(label)
-            self.entities.setdefault(kind, label)
-        return kind
+        return self.name(label)
 
-    def attribute_line(self, name: str, value: Any, kind: str) -> str | None:
-        """The body of an A line for an attribute (``@`` standing for the span's ID), or
-        None when brat cannot hold it: a name or value that is not one word, or a value
-        that is neither text nor true. Analysts reuse a few values, so answers are kept."""
-        if value is True:
-            value = True
-        elif not isinstance(value, str):
-            return None
-        key = (name, value, kind)
-        if key in self._attribute_lines:
-            return self._attribute_lines[key]
-        line = None
-        if name and not _WHITESPACE.search(name):
-            if value is True:
-                line = f"{name} @"
-                self.attribute(name, kind, None)
-            elif value and not _WHITESPACE.search(value):
-                line = f"{name} @ {value}"
-                self.attribute(name, kind, value)
-        self._attribute_lines[key] = line
-        return line
-
-    def relation(self, name: str, head_type: str, tail_type: str) -> str:
-        kind = brat_type(name)
-        _, heads, tails = self.relations.setdefault(kind, (name, set(), set()))
+    def relation(self, relation_type: str, head_type: str, tail_type: str) -> str:
+        kind = self.name(relation_type)
+        heads, tails = self.relations.setdefault(kind, (set(), set()))
         heads.add(head_type)
         tails.add(tail_type)
         return kind
 
-    def attribute(self, name: str, entity: str, value: str | None) -> None:
-        targets, values, binary = self.attributes.setdefault(name, (set(), {}, False))
-        targets.add(entity)
-        if value is None:
-            self.attributes[name] = (targets, values, True)
-        else:
-            values.setdefault(value, None)
+    def attribute_line(self, label: str, name: str, value: Any) -> str | None:
+        """The body of an A line (``@`` for the span's ID), or None when the label's schema
+        has no brat attribute for the value (it then leaves as a ``#`` line)."""
+        spec = self._attribute_kinds.get((label, name))
+        if spec is None:
+            return None
+        if spec.kind == "choice" and isinstance(value, str) and value in spec.values:
+            return f"{self.name(name)} @ {self.name(value)}"
+        if spec.kind == "yesno" and value is True:
+            return f"{self.name(name)} @"
+        return None
 
     def annotation_conf(self) -> str:
-        lines = ["# Written by Dossier: the types this export uses.", "[entities]"]
-        lines.extend(self.entities)
+        def targets(names) -> str:
+            return "|".join(self.name(name) for name in names) or "<ANY>"
+
+        lines = ["# Written by Dossier from the project's label schemas.", "[entities]"]
+        lines += [self.name(label.name) for label in self.labels if not self.is_event(label.name)]
         lines.append("[relations]")
-        for kind, (_, heads, tails) in self.relations.items():
-            lines.append(f"{kind}\tArg1:{'|'.join(sorted(heads))}, Arg2:{'|'.join(sorted(tails))}")
+        declared: set[tuple[str, str]] = set()
+        for label in self.labels:
+            if self.is_event(label.name):
+                continue
+            for spec in label.schema.relations:
+                head, kind = self.name(label.name), self.name(spec.type)
+                declared.add((kind, head))
+                lines.append(f"{kind}\tArg1:{head}, Arg2:{targets(spec.targets)}")
+        for kind, (heads, tails) in self.relations.items():
+            undeclared = sorted(head for head in heads if (kind, head) not in declared)
+            if undeclared:
+                lines.append(f"{kind}\tArg1:{'|'.join(undeclared)}, Arg2:{'|'.join(sorted(tails))}")
         # Claims contain actors and events: spans may overlap and nest in any way.
-        lines.append("<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>")
+        lines.append("<OVERLAP>\tArg1:<ANY>, Arg2:<ANY>, <OVL-TYPE>:<ANY>")
         lines.append("[events]")
+        for label in self.labels:
+            if not self.is_event(label.name):
+                continue
+            kind = self.name(label.name)
+            arguments = []
+            for spec in label.schema.relations:
+                role = self.role(label.name, spec.type)
+                repeat = (
+                    ("+" if spec.required else "*") if spec.many else ("" if spec.required else "?")
+                )
+                arguments.append(f"{role}{repeat}:{targets(spec.targets)}")
+            declared_roles = {argument.split(":")[0].rstrip("*+?") for argument in arguments}
+            for (event, role), tails in self.roles.items():
+                if event == kind and role not in declared_roles:
+                    arguments.append(f"{role}*:{'|'.join(sorted(tails)) or '<ANY>'}")
+            lines.append(f"{kind}\t{', '.join(arguments)}" if arguments else kind)
         lines.append("[attributes]")
-        for name, (targets, values, binary) in self.attributes.items():
-            arg = f"Arg:{'|'.join(sorted(targets))}"
-            if values and not binary:
-                lines.append(f"{name}\t{arg}, Value:{'|'.join(values)}")
-            else:
-                lines.append(f"{name}\t{arg}")
+        for name, (labels, values) in self.choices.items():
+            lines.append(f"{self.name(name)}\tArg:{targets(labels)}, Value:{targets(values)}")
+        for name, labels in self.binaries.items():
+            lines.append(f"{self.name(name)}\tArg:{targets(labels)}")
         return "\n".join(lines) + "\n"
 
     def visual_conf(self) -> str:
+        """``[labels]``: every type, role and value by its Dossier name (brat shows these
+        names; Dossier's reader turns brat names back into them)."""
         lines = ["[labels]"]
-        for kind, label in self.entities.items():
-            lines.append(f"{kind} | {label}")
-        for kind, (name, _, _) in self.relations.items():
-            lines.append(f"{kind} | {name}")
+        for brat, original in self._originals.items():
+            lines.append(f"{brat} | {_LABEL_BREAKS.sub(' ', original)}")
+        # brat expects [drawing] (it warns without one): the labels' colours.
+        lines.append("[drawing]")
+        for label in self.labels:
+            if _COLOUR.fullmatch(label.colour or ""):
+                lines.append(f"{self.name(label.name)}\tbgColor:{label.colour}")
         return "\n".join(lines) + "\n"
 
 
@@ -356,20 +501,34 @@ def _build(
             document.spans.append(spans[ident])
     events = {ident: entry for ident, entry in lines.items() if entry[0] == "E"}
     for ident, (_, number, body, _) in events.items():
-        trigger = body.split(" ", 1)[0].partition(":")[2]
-        if trigger not in spans:
+        kind, colon, trigger = body.split(" ", 1)[0].partition(":")
+        if not colon or not kind:
+            raise InputError(path, number, f"an event starts with TYPE:TRIGGER, found {body!r}")
+        if trigger not in spans or lines[trigger][0] != "T":
             raise InputError(
                 path, number, f"event trigger {trigger!r} is not a T line of this file"
+            )
+        trigger_kind = lines[trigger][2].split(" ", 1)[0]
+        if trigger_kind != kind:
+            # brat refuses the document too (EventWithNonTriggerError)
+            raise InputError(
+                path,
+                number,
+                f"event type {kind!r} differs from its trigger's type {trigger_kind!r}",
             )
         spans[ident] = spans[trigger]
     for ident, (_, number, body, _) in events.items():
         for argument in body.split()[1:]:
-            role, _, target = argument.partition(":")
+            role, colon, target = argument.partition(":")
+            if not colon or not role:
+                raise InputError(path, number, f"event argument {argument!r} should be ROLE:ID")
             if target not in spans:
                 raise InputError(path, number, f"event argument {argument!r} names no span")
+            # brat numbers a repeated role: Theme, Theme2, Theme3
+            base = re.sub(r"\d+$", "", role) or role
             document.relations.append(
                 NewRelation(
-                    type=re.sub(r"\d+$", "", role).lower() or role.lower(),
+                    type=names.get(base, base.lower()),
                     head_uuid=_uuid(spans[ident]),
                     tail_uuid=_uuid(spans[target]),
                     annotator=annotator,
@@ -380,7 +539,7 @@ def _build(
         if kind == "R":
             document.relations.append(_relation(body, spans, annotator, names, path, number))
         elif kind == "A":
-            _attribute(body, spans, lines, path, number)
+            _attribute(body, spans, lines, names, path, number)
         elif kind == "N":
             entity = _link(body, tail, spans, path, number)
             if entity is not None:
@@ -473,7 +632,7 @@ def _relation(
     )
 
 
-def _attribute(body: str, spans, lines, path, number: int) -> None:
+def _attribute(body: str, spans, lines, names: dict[str, str], path, number: int) -> None:
     parts = body.split()
     if len(parts) not in (2, 3):
         raise InputError(
@@ -484,7 +643,8 @@ def _attribute(body: str, spans, lines, path, number: int) -> None:
     if parts[1] not in spans and lines.get(parts[1], ("",))[0] == "R":
         return  # Dossier's relations have no attributes
     span = _target(parts[1], spans, path, number, "attribute target")
-    span.attributes[parts[0]] = parts[2] if len(parts) == 3 else True
+    name = names.get(parts[0], parts[0])
+    span.attributes[name] = names.get(parts[2], parts[2]) if len(parts) == 3 else True
 
 
 def _link(body: str, tail: str, spans, path, number: int) -> NewEntity | None:
@@ -519,4 +679,10 @@ def _note(body: str, tail: str, spans, lines, path, number: int) -> None:
     if parts[1] not in spans and parts[1] in lines:
         return  # notes on relations or attributes have nowhere to go
     span = _target(parts[1], spans, path, number, "note target")
-    span.note = f"{span.note}\n{tail}" if span.note else tail
+    if parts[0] == ATTRIBUTE_NOTE:
+        name, equals, value = tail.partition("=")
+        if not equals or not name:
+            raise InputError(path, number, f"an attribute note is NAME=VALUE, found {tail[:60]!r}")
+        span.attributes[name] = _decode_value(value)
+    else:
+        span.note = f"{span.note}\n{tail}" if span.note else tail

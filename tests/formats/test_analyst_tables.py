@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from db.records import ExportFilter
+from db.records import ExportFilter, ImportBatch, NewDocument
 from desktop.formats import ExportOptions, export_project, import_paths
 from tests.formats.project import TEXT_A
 
@@ -25,13 +25,18 @@ def test_events_table(rich, tmp_path):
     export_project(rich.store, "events", out)
     rows = read_table(out)
     assert list(rows[0]) == [
+        "event",
         "date",
+        "date precision",
         "type",
-        "actors",
+        "agents",
         "targets",
         "location",
+        "fatalities",
         "evidence",
         "document",
+        "outlet",
+        "publication date",
         "annotator",
     ]
     events = [s for s in rich.store.spans(rich.doc_a, statuses=("accepted",)) if s.label == "Event"]
@@ -40,30 +45,162 @@ def test_events_table(rich, tmp_path):
     assert (
         by_annotator["analyst_a"]
         == {
+            "event": rich.event.uuid,
             "date": "2024-02-07",
+            "date precision": "day",
             "type": "airstrike",
-            "actors": "US",  # the span the event names as its agent
+            "agents": "US",  # the span the event names as its agent
             "targets": "",
             "location": "Baghdad",  # no location attribute: the span linked by "location"
+            "fatalities": "",
             "evidence": TEXT_A[rich.event.start : rich.event.end],
             "document": "Strike on Baghdad",
+            "outlet": "Reuters",
+            "publication date": "",
             "annotator": "analyst_a",
         }
     )
-    assert by_annotator["analyst_b"]["evidence"] == "US strike"
-    assert by_annotator["analyst_b"]["date"] == ""
+    other = by_annotator["analyst_b"]
+    assert (other["evidence"], other["date"], other["date precision"]) == ("US strike", "", "")
+    assert other["event"] == next(e.uuid for e in events if e.annotator == "analyst_b")
 
 
 def test_claims_table_names_the_source_by_its_canonical_name(rich, tmp_path):
     out = tmp_path / "claims.csv"
     export_project(rich.store, "claims", out)
     rows = read_table(out)
-    assert list(rows[0]) == ["text", "source actor", "stance", "document", "annotator"]
-    assert sorted((r["annotator"], r["source actor"], r["stance"]) for r in rows) == [
-        ("analyst_a", "Kataib Hezbollah", "critical"),
-        ("analyst_b", "", ""),
+    assert list(rows[0]) == [
+        "claim",
+        "text",
+        "source",
+        "stance",
+        "certainty",
+        "about",
+        "document",
+        "outlet",
+        "publication date",
+        "annotator",
+    ]
+    # attributed_to, the older name of a claim's source, is still read
+    assert sorted((r["annotator"], r["source"], r["stance"], r["outlet"]) for r in rows) == [
+        ("analyst_a", "Kataib Hezbollah", "critical", "Reuters"),
+        ("analyst_b", "", "", "Reuters"),
     ]
     assert {r["text"] for r in rows} == {rich.claim.text}
+    assert rich.claim.uuid in {r["claim"] for r in rows}
+
+
+ARTICLE = (
+    "On Monday militiamen of the Kataib Hezbollah and Harakat al-Nujaba shelled a US base near "
+    "Erbil, killing three soldiers. The Pentagon said Iran was behind the attack; Tehran "
+    "denied any role. Residents reported a second blast in early February."
+)
+
+
+def build_records(store):
+    """A project with the default schema: a dated, typed event with two agents (one a
+    canonical actor), a target and a place; an older event dated by a ``time`` link; a claim
+    with a source, certainty and what it is about; an older claim attributed_to its source."""
+    store.import_batch(
+        ImportBatch(
+            documents=[
+                NewDocument(
+                    text=ARTICLE, title="=Strike near Erbil", source="AFP", published="2024-02-05"
+                )
+            ]
+        )
+    )
+    [document_id] = store.document_ids()
+    analyst = store.ensure_annotator("dana")
+    label = {name: store.label_by_name(name).id for name in ("Claim", "Actor", "Event")}
+    label["Time"] = store.add_label("Time").id
+    khez = store.add_entity("Kataib Hezbollah", label="Actor", aliases=["KH"])
+
+    def add(name, fragment, **fields):
+        start = ARTICLE.index(fragment)
+        return store.add_span(
+            document_id, label[name], analyst.id, start, start + len(fragment), **fields
+        )
+
+    kh = add("Actor", "the Kataib Hezbollah", entity_uuid=khez.uuid)
+    nujaba = add("Actor", "Harakat al-Nujaba")
+    base = add("Actor", "a US base")
+    pentagon = add("Actor", "The Pentagon")
+    iran = add("Actor", "Iran")
+    tehran = add("Actor", "Tehran")
+    shelling = add(
+        "Event",
+        "shelled",
+        attributes={"type": "ASSAULT", "date": "2024-W06", "location": "Erbil", "fatalities": 3},
+    )
+    blast = add("Event", "a second blast")
+    when = add("Time", "early February")  # older projects linked a date span by "time"
+    claim = add(
+        "Claim",
+        "Iran was behind the attack",
+        attributes={"stance": "supports", "certainty": "asserted"},
+    )
+    denial = add("Claim", "denied any role", attributes={"certainty": "denied"})
+    for head, tail, kind in (
+        (shelling, nujaba, "agent"),
+        (shelling, kh, "agent"),
+        (shelling, base, "target"),
+        (blast, when, "time"),
+        (claim, pentagon, "source"),
+        (claim, iran, "about"),
+        (claim, shelling, "about"),
+        (denial, tehran, "attributed_to"),
+    ):
+        store.add_relation(head.uuid, tail.uuid, kind, analyst.id)
+    return shelling, blast, claim, denial
+
+
+def test_events_are_records_with_date_precision_actors_and_the_outlet(memory_store, tmp_path):
+    shelling, blast, _, _ = build_records(memory_store)
+    out = tmp_path / "events.csv"
+    export_project(memory_store, "events", out)
+    rows = {row["event"]: row for row in read_table(out)}
+    assert set(rows) == {shelling.uuid, blast.uuid}
+    assert rows[shelling.uuid] == {
+        "event": shelling.uuid,
+        "date": "2024-W06",
+        "date precision": "week",
+        "type": "ASSAULT",
+        # canonical name where linked, else the text; in text order
+        "agents": "Kataib Hezbollah; Harakat al-Nujaba",
+        "targets": "a US base",
+        "location": "Erbil",
+        "fatalities": "3",
+        "evidence": "shelled",
+        "document": "'=Strike near Erbil",  # formula-safe
+        "outlet": "AFP",
+        "publication date": "2024-02-05",
+        "annotator": "dana",
+    }
+    older = rows[blast.uuid]
+    # no date attribute: the text of the span linked by "time", of no ISO precision
+    assert (older["date"], older["date precision"], older["type"]) == ("early February", "", "")
+
+
+def test_claims_are_records_with_source_certainty_and_what_they_are_about(memory_store, tmp_path):
+    _, _, claim, denial = build_records(memory_store)
+    out = tmp_path / "claims.csv"
+    export_project(memory_store, "claims", out)
+    rows = {row["claim"]: row for row in read_table(out)}
+    assert rows[claim.uuid] == {
+        "claim": claim.uuid,
+        "text": "Iran was behind the attack",
+        "source": "The Pentagon",
+        "stance": "supports",
+        "certainty": "asserted",
+        "about": "shelled; Iran",  # an event and an actor, in text order
+        "document": "'=Strike near Erbil",
+        "outlet": "AFP",
+        "publication date": "2024-02-05",
+        "annotator": "dana",
+    }
+    assert (rows[denial.uuid]["source"], rows[denial.uuid]["certainty"]) == ("Tehran", "denied")
+    assert rows[denial.uuid]["stance"] == rows[denial.uuid]["about"] == ""
 
 
 def test_suggested_events_stay_out_and_label_filters_are_refused(rich, tmp_path):
@@ -105,8 +242,8 @@ def test_the_corpus_tables(memory_store, corpus, tmp_path):
 
 
 def test_what_the_tables_cannot_carry(rich, tmp_path):
-    """Offsets, notes, attributes other than date, type, location and stance, and links the
-    table has no column for (a claim's relations besides its source)."""
+    """Offsets, notes, attributes the tables have no column for, and links they do not
+    follow."""
     out = tmp_path / "events.csv"
     export_project(rich.store, "events", out)
     content = out.read_bytes().decode("utf-8-sig")

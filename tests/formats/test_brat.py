@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db.records import ExportFilter
+from db.records import ExportFilter, ImportBatch, NewDocument
+from db.store import Store
 from desktop.formats import ExportOptions, ImportOptions, InputError, export_project, import_paths
 from tests.formats.project import (
     TEXT_A,
@@ -25,14 +26,20 @@ from tests.formats.project import (
     tricky_spans,
     tricky_text,
 )
+from tests.formats.tool_checks import (
+    brat_conf_sections,
+    brat_config_refusals,
+    brat_document_refusals,
+    brat_folder_refusals,
+)
 
 # --- an independent reader of brat's standoff, written from formats.md --------------------
 
 
 def read_standoff(ann: Path) -> dict:
-    """T, R, A, N and # lines of one .ann file, checked against its .txt as brat would."""
+    """T, E, R, A, N and # lines of one .ann file, checked against its .txt as brat would."""
     text = ann.with_suffix(".txt").read_bytes().decode("utf-8")
-    entities, relations, attributes, links, notes = {}, [], [], [], []
+    entities, events, relations, attributes, links, notes = {}, {}, [], [], [], []
     for line in ann.read_bytes().decode("utf-8").split("\n"):
         if not line:
             continue
@@ -43,6 +50,11 @@ def read_standoff(ann: Path) -> dict:
             start, end = int(offsets[0]), int(offsets[-1])
             assert len(fields) == 3
             entities[ident] = (kind, start, end, fields[2])
+        elif ident.startswith("E"):
+            kind_trigger, *arguments = fields[1].split(" ")
+            kind, trigger = kind_trigger.split(":")
+            assert entities[trigger][0] == kind  # brat: the trigger is a T line of its type
+            events[ident] = (trigger, [tuple(a.split(":")) for a in arguments])
         elif ident.startswith("R"):
             kind, arg1, arg2 = fields[1].split(" ")
             assert arg1.startswith("Arg1:") and arg2.startswith("Arg2:")
@@ -56,13 +68,14 @@ def read_standoff(ann: Path) -> dict:
             links.append((target, key, fields[2]))
         elif ident.startswith("#"):
             kind, target = fields[1].split(" ")
-            assert kind == "AnnotatorNotes"
-            notes.append((target, fields[2]))
+            assert kind in ("AnnotatorNotes", "Attribute")
+            notes.append((kind, target, fields[2]))
         else:
             raise AssertionError(f"unexpected line {line!r}")
     return {
         "text": text,
         "entities": entities,
+        "events": events,
         "relations": relations,
         "attributes": attributes,
         "links": links,
@@ -117,41 +130,82 @@ def test_the_export_is_what_brat_reads(rich, tmp_path):
     def ident(span):
         return by_offsets[(span.start, span.end)]
 
-    assert sorted(standoff["relations"]) == sorted(
-        [
-            ("attributed_to", ident(rich.claim), ident(rich.actor)),
-            ("agent", ident(rich.event), ident(rich.us)),
-            ("location", ident(rich.event), ident(rich.place)),
-        ]
-    )
+    # The event is an E line on its trigger; its links are its arguments, and everything
+    # else refers to it by its E ID (brat refuses references to a trigger).
+    [(event, (trigger, arguments))] = standoff["events"].items()
+    assert trigger == ident(rich.event)
+    assert arguments == [("agent", ident(rich.us)), ("location", ident(rich.place))]
+    assert standoff["relations"] == [("attributed_to", ident(rich.claim), ident(rich.actor))]
     assert sorted(standoff["attributes"], key=str) == sorted(
-        [
-            ("stance", ident(rich.claim), "critical"),
-            ("type", ident(rich.event), "airstrike"),
-            ("date", ident(rich.event), "2024-02-07"),
-            ("retaliation", ident(rich.event), True),
-        ],
-        key=str,
+        [("stance", ident(rich.claim), "critical"), ("type", event, "airstrike")], key=str
     )
     assert standoff["links"] == [
         (ident(rich.actor), f"dossier:{rich.entity.uuid}", "Kataib Hezbollah")
     ]
-    assert standoff["notes"] == [(ident(rich.event), '=HYPERLINK("x") second line')]
+    # Attributes brat has no type for (a date, a number, text, undeclared ones) are notes.
+    assert sorted(standoff["notes"]) == sorted(
+        [
+            ("AnnotatorNotes", event, '=HYPERLINK("x") second line'),
+            ("Attribute", event, "date=2024-02-07"),
+            ("Attribute", event, "retaliation=true"),
+            ("Attribute", ident(rich.claim), "weight=0.9"),
+            ("Attribute", ident(rich.claim), "verified=false"),
+            ("Attribute", ident(rich.claim), "quote=two words"),
+        ]
+    )
+    assert brat_folder_refusals(out) == []
 
 
-def test_the_configuration_declares_every_type_used(rich, tmp_path):
+def test_the_configuration_is_the_label_schema(rich, tmp_path):
     out = export(rich.store, tmp_path)
-    conf = read_conf(out / "annotation.conf")
-    assert set(conf["entities"]) >= {"Claim", "Actor", "Event", "Place", "Armed_group"}
-    relations = {line.split("\t")[0]: line.split("\t")[1] for line in conf["relations"]}
-    assert relations["attributed_to"] == "Arg1:Claim, Arg2:Actor"
-    assert relations["location"] == "Arg1:Event, Arg2:Place"
-    assert "<OVERLAP>" in relations  # claims hold actors and events
-    attributes = {line.split("\t")[0]: line.split("\t")[1] for line in conf["attributes"]}
-    assert attributes["stance"] == "Arg:Claim, Value:critical"
-    assert attributes["retaliation"] == "Arg:Event"
-    labels = read_conf(out / "visual.conf")["labels"]
-    assert "Armed_group | Armed group" in labels
+    assert brat_config_refusals(out) == []
+    conf = {
+        section: dict(entries)
+        for section, entries in brat_conf_sections(
+            (out / "annotation.conf").read_text(encoding="utf-8")
+        ).items()
+    }
+    # every label; the Event label is an event type, and brat refuses a type that is both
+    assert list(conf["entities"]) == ["Claim", "Actor", "Place", "Armed_group"]
+    assert conf["events"] == {
+        "Event": ["agent*:Actor", "target*:Actor", "location?:<ANY>"]  # many, one, any label
+    }
+    assert conf["relations"] == {
+        "source": ["Arg1:Claim", "Arg2:Actor"],
+        "about": ["Arg1:Claim", "Arg2:Actor|Event"],
+        "attributed_to": ["Arg1:Claim", "Arg2:Actor"],  # used, though no schema declares it
+        "<OVERLAP>": ["Arg1:<ANY>", "Arg2:<ANY>", "<OVL-TYPE>:<ANY>"],  # claims hold events
+    }
+    attributes = conf["attributes"]
+    assert attributes["stance"] == ["Arg:Claim", "Value:supports|opposes|neutral|critical"]
+    assert attributes["certainty"] == ["Arg:Claim", "Value:asserted|hedged|denied|reported"]
+    # one attribute per name: Actor's and Event's "type" share a line, "armed group" a name
+    assert attributes["type"][0] == "Arg:Actor|Event"
+    assert "armed_group" in attributes["type"][1].split("|")
+    assert "date" not in attributes and "fatalities" not in attributes  # not brat attributes
+    visual = (out / "visual.conf").read_text(encoding="utf-8").splitlines()
+    assert {"Armed_group | Armed group", "armed_group | armed group"} <= set(visual)
+    assert "Claim\tbgColor:#0072B2" in visual
+
+
+def test_the_brat_checks_catch_what_brat_refuses(tmp_path):
+    """A relation or attribute on a trigger instead of its event, an event whose trigger has
+    another type, a repeated role ending in a digit, a value with a space."""
+    assert brat_document_refusals("T1\tEvent 0 4\tshot\nE1\tEvent:T1\nA1\ttype E1 x\n") == []
+    assert brat_document_refusals("T1\tEvent 0 4\tshot\nE1\tEvent:T1\nA1\ttype T1 x\n")
+    assert brat_document_refusals("T1\tActor 0 4\tshot\nE1\tEvent:T1\n")
+    assert brat_document_refusals("T1\tEvent 0 4\tshot\nE1\tEvent:T1 agent:T9\n")
+    for conf in (
+        "[events]\nEvent\targ1*:Actor\n",
+        "[attributes]\ntype\tArg:Actor, Value:armed group\n",
+    ):
+        with pytest.raises(ValueError):
+            brat_conf_sections(conf)
+    (tmp_path / "annotation.conf").write_text(
+        "[entities]\nEvent\n[relations]\n[events]\nEvent\n[attributes]\n"
+    )
+    (tmp_path / "visual.conf").write_text("[labels]\n[drawing]\n")
+    assert brat_config_refusals(tmp_path) == ["Event is both an entity and an event"]
 
 
 def test_documents_nobody_labelled_wait_at_the_top(rich, tmp_path):
@@ -176,23 +230,74 @@ def test_round_trip_gives_spans_relations_attributes_links_and_notes(rich, fresh
     assert (entity.name, entity.label) == ("Kataib Hezbollah", "Actor")
 
 
-def test_what_brat_cannot_carry_is_dropped_and_only_that(rich, fresh, tmp_path):
-    """Attribute values that are not one word of text or true, line breaks in notes,
-    suggestions; everything else comes back."""
+def test_every_attribute_note_and_link_comes_back(rich, fresh, tmp_path):
+    """Choices and yes/no as brat attributes, other kinds as notes: all come back, as do
+    notes (line breaks become spaces) and links; suggestions do not leave."""
     out = tmp_path / "brat"
     report = export_project(rich.store, "brat", out)
     import_paths(fresh, [out])
     before, after = details_of(rich.store), details_of(fresh)
     assert set(after) == set(before)
     for key, (attributes, note, entity) in before.items():
-        word_or_true = {
-            k: v
-            for k, v in attributes.items()
-            if v is True or (isinstance(v, str) and " " not in v)
-        }
-        assert after[key] == (word_or_true, note.replace("\n", " "), entity)
-    assert report.adjusted == {"attributes brat cannot hold (not one word of text, or not true)": 3}
+        assert after[key] == (attributes, note.replace("\n", " "), entity)
+    assert report.adjusted == {}
     assert spans_of(fresh, statuses=("suggested", "rejected")) == set()
+
+
+ARTICLE = "Militias and the IRGC shelled a US base near Erbil; three died. Tehran denied it."
+
+
+def test_events_with_repeated_roles_and_any_value_round_trip(memory_store, fresh, tmp_path):
+    """The default schema: an event with two agents (agent, agent2), a number, text with a
+    line break, a choice with a space; a claim about the event; all come back."""
+    memory_store.import_batch(ImportBatch(documents=[NewDocument(text=ARTICLE)]))
+    [document_id] = memory_store.document_ids()
+    dana = memory_store.ensure_annotator("dana")
+    label = {name: memory_store.label_by_name(name).id for name in ("Claim", "Actor", "Event")}
+
+    def add(name, fragment, **fields):
+        start = ARTICLE.index(fragment)
+        return memory_store.add_span(
+            document_id, label[name], dana.id, start, start + len(fragment), **fields
+        )
+
+    militias = add("Actor", "Militias", attributes={"type": "armed group"})
+    irgc = add("Actor", "the IRGC", attributes={"type": "state"})
+    base = add("Actor", "a US base")
+    tehran = add("Actor", "Tehran")
+    shelling = add(
+        "Event",
+        "shelled",
+        attributes={
+            "type": "ASSAULT",
+            "date": "2024-W05",
+            "fatalities": 3,
+            "location": "near Erbil\u2028(north)",
+            "code": "12",  # text that reads as a number stays text
+        },
+    )
+    denial = add("Claim", "denied it", attributes={"certainty": "denied"})
+    for head, tail, kind in (
+        (shelling, militias, "agent"),
+        (shelling, irgc, "agent"),
+        (shelling, base, "target"),
+        (denial, tehran, "source"),
+        (denial, shelling, "about"),
+    ):
+        memory_store.add_relation(head.uuid, tail.uuid, kind, dana.id)
+    out = export(memory_store, tmp_path)
+    assert brat_folder_refusals(out) == [] and brat_config_refusals(out) == []
+    [ann] = out.rglob("*.ann")
+    lines = ann.read_text(encoding="utf-8").splitlines()
+    assert [line.split("\t")[1] for line in lines if line.startswith("E")] == [
+        "Event:T3 agent:T1 agent2:T2 target:T4"
+    ]
+    assert "R2\tabout Arg1:T6 Arg2:E1" in lines  # a claim about an event points at its E
+    assert "A1\ttype T1 armed_group" in lines
+    assert '#3\tAttribute E1\tlocation="near Erbil\\u2028(north)"' in lines
+    import_paths(fresh, [out])
+    assert details_of(fresh) == details_of(memory_store)
+    assert relations_of(fresh) == relations_of(memory_store)
 
 
 def test_the_corpus_round_trips(memory_store, fresh, corpus, tmp_path):
@@ -310,6 +415,11 @@ BAD_LINES = [
     ),
     ("#1\tAnnotatorNotes T5\tnote", "note target 'T5' is not a T or E line of this file"),
     ("T0\tActor 5 9\tsaid", "ID T0 is used twice"),
+    ("E1\tActor", "an event starts with TYPE:TRIGGER, found 'Actor'"),
+    ("E1\tEvent:T0", "event type 'Event' differs from its trigger's type 'Actor'"),
+    ("E1\tActor:T0 agent", "event argument 'agent' should be ROLE:ID"),
+    ("E1\tActor:T0 agent:T4", "event argument 'agent:T4' names no span"),
+    ("#1\tAttribute T0\tdate", "an attribute note is NAME=VALUE, found 'date'"),
 ]
 
 
@@ -332,3 +442,30 @@ def test_an_ann_without_its_text_is_refused(memory_store, tmp_path):
     ann.write_text("T1\tActor 0 4\tIraq\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"lonely.ann: brat needs the text beside the annotations"):
         import_paths(memory_store, [ann], ImportOptions(format="brat"))
+
+
+def test_yes_no_attributes_are_binary(memory_store, tmp_path):
+    from db.schema import AttributeSpec
+
+    event = memory_store.label_by_name("Event")
+    memory_store.set_label_schema(
+        event.id, event.schema.with_attribute(AttributeSpec("claimed", kind="yesno"))
+    )
+    memory_store.import_batch(ImportBatch(documents=[NewDocument(text="Rockets hit the base.")]))
+    [document_id] = memory_store.document_ids()
+    dana = memory_store.ensure_annotator("dana")
+    memory_store.add_span(document_id, event.id, dana.id, 0, 7, attributes={"claimed": True})
+    memory_store.add_span(document_id, event.id, dana.id, 8, 11, attributes={"claimed": False})
+    out = export(memory_store, tmp_path)
+    conf = dict(brat_conf_sections((out / "annotation.conf").read_text())["attributes"])
+    assert conf["claimed"] == ["Arg:Event"]  # binary: no values
+    [ann] = out.rglob("*.ann")
+    lines = ann.read_text(encoding="utf-8").splitlines()
+    assert "A1\tclaimed E1" in lines and "#1\tAttribute E2\tclaimed=false" in lines
+    assert brat_config_refusals(out) == [] and brat_folder_refusals(out) == []
+    with Store.open(":memory:") as fresh:
+        fresh.set_label_schema(
+            fresh.label_by_name("Event").id, memory_store.label_by_name("Event").schema
+        )
+        import_paths(fresh, [out])
+        assert details_of(fresh) == details_of(memory_store)

@@ -45,6 +45,7 @@ def test_the_registry_tells_a_dialog_what_it_needs(rich, tmp_path):
         "csv",
         "events",
         "claims",
+        "graphml",
     ]
     assert import_formats() == [
         "jsonl",
