@@ -226,7 +226,13 @@ class AddRelation:
         )
 
     def redo(self) -> Change:
-        return self.apply()
+        """The very relation again (its uuid, id and time), replacing the same ones."""
+        assert self.relation is not None
+        replaced = [relation.uuid for relation in self.replaced]
+        self.store.restore_relations([self.relation], remove=replaced)
+        return Change(
+            self.head.document_id, relations_added=[self.relation], relations_removed=replaced
+        )
 
 
 class DeleteRelation:

@@ -205,6 +205,11 @@ class DocumentView(QPlainTextEdit):
     def spans(self) -> list[ViewSpan]:
         return self._index.ordered()
 
+    def spans_between(self, start: int, end: int) -> list[ViewSpan]:
+        """The spans overlapping Qt positions ``[start, end)``: cheap, whatever the document
+        holds."""
+        return self._index.between(start, end)
+
     def view_span(self, span_uuid: str) -> ViewSpan | None:
         return self._index.get(span_uuid)
 
@@ -354,13 +359,17 @@ class DocumentView(QPlainTextEdit):
         self._painted = segments
 
     def _anchor_of(self, span_uuid: str) -> QRectF | None:
-        """Where a span off screen starts, in viewport coordinates."""
+        """Where to aim at a span that is off screen: just above the view when it comes
+        before, just below when after (laying out the text up to it would cost more than
+        the whole paint)."""
         span = self._index.get(span_uuid)
         if span is None:
             return None
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(span.start)
-        return QRectF(self.cursorRect(cursor))
+        first = self.firstVisibleBlock().position()
+        width = self.viewport().width()
+        if span.end <= first:
+            return QRectF(width / 2, -40.0, 1.0, 1.0)
+        return QRectF(width / 2, self.viewport().height() + 40.0, 1.0, 1.0)
 
     def _colour_of_span(self, span_uuid: str) -> QColor | None:
         span = self._index.get(span_uuid)

@@ -137,7 +137,6 @@ class RecordPanel(QWidget):
         """Show a span's record: ``relations`` touch it, ``spans`` name their other ends."""
         signature = (
             (
-                span.uuid,
                 label.id,
                 label.schema,
                 editable,
@@ -147,14 +146,15 @@ class RecordPanel(QWidget):
             else None
         )
         same_form = signature is not None and signature == self._signature
+        same_span = span is not None and self.span is not None and span.uuid == self.span.uuid
         self._signature = signature
         self.span = span
         self.label = label
         self.relations.clear()
         if same_form:
-            # The same span changed (a value set, a relation made): keep the fields, and the
-            # keyboard where it is, and show the new values.
-            self._update_values(span)
+            # A span of the same label (or the same span, changed): keep the fields, and the
+            # keyboard where it is, and show the values.
+            self._update_values(span, same_span)
         else:
             self._clear_form()
         if span is None or label is None:
@@ -234,7 +234,8 @@ class RecordPanel(QWidget):
 
     # --- fields ------------------------------------------------------------------------------
 
-    def _update_values(self, span: SpanRecord) -> None:
+    def _update_values(self, span: SpanRecord, same_span: bool) -> None:
+        """Show a span's values in the fields; a text being typed for this span stays."""
         for name, widget in self.fields.items():
             value = span.attributes.get(name)
             widget.blockSignals(True)
@@ -245,7 +246,7 @@ class RecordPanel(QWidget):
                     )
                 elif isinstance(widget, QCheckBox):
                     widget.setChecked(bool(value))
-                elif isinstance(widget, QLineEdit) and not widget.hasFocus():
+                elif isinstance(widget, QLineEdit) and not (same_span and widget.hasFocus()):
                     widget.setText("" if value is None else _shown(value))
             finally:
                 widget.blockSignals(False)

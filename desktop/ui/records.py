@@ -34,7 +34,7 @@ class RecordController(QObject):
         session = self.session
         session.documentOpened.connect(self._on_document_opened)
         session.changed.connect(self._on_session_changed)
-        session.spansLoaded.connect(self._refresh_incomplete)
+        session.spansLoaded.connect(self._on_spans_loaded)
         session.labelsChanged.connect(self._on_labels_changed)
         session.layersChanged.connect(self._on_layers_changed)
         self.view.spanSelected.connect(self._on_view_span_selected)
@@ -88,16 +88,28 @@ class RecordController(QObject):
         )
 
     def candidates(self, head: SpanRecord, spec: RelationSpec) -> list[SpanRecord]:
-        """The spans the relation may point at, of the head's annotator, nearest first."""
-        spans = [
-            view_span.record
-            for view_span in self.view.spans()
-            if view_span.uuid != head.uuid
-            and view_span.record.annotator_id == head.annotator_id
-            and view_span.record.status != "rejected"
-            and spec.allows(view_span.record.label)
-        ]
-        spans.sort(key=lambda s: (abs(s.start - head.start), s.start, s.end))
+        """The spans the relation may point at, of the head's annotator, nearest first: looked
+        for around the head, further out until there are enough."""
+        around = self.view.view_span(head.uuid)
+        if around is None:
+            return []
+        length = self.view.offsets.qt_length
+        reach = 2000
+        while True:
+            spans = [
+                view_span.record
+                for view_span in self.view.spans_between(
+                    max(0, around.start - reach), around.end + reach
+                )
+                if view_span.uuid != head.uuid
+                and view_span.record.annotator_id == head.annotator_id
+                and view_span.record.status != "rejected"
+                and spec.allows(view_span.record.label)
+            ]
+            if len(spans) >= CANDIDATES or reach >= length:
+                break
+            reach *= 4
+        spans.sort(key=lambda s: (abs(s.start - head.start), s.start, s.end, s.uuid))
         return spans[:CANDIDATES]
 
     def finish_relation(self, tail_uuid: str) -> None:
@@ -184,6 +196,12 @@ class RecordController(QObject):
 
     def _on_document_opened(self, document) -> None:
         self._end_picking()
+        self.view.set_relations([])  # drawn once every span is loaded (after the first paint)
+        self.table.model.set_relation_types({})
+        self._show_selected()
+
+    def _on_spans_loaded(self) -> None:
+        document = self.session.document
         relations = self.session.store.relations(document.id) if document is not None else []
         self.view.set_relations(relations)
         self._refresh_relation_types()
@@ -197,12 +215,20 @@ class RecordController(QObject):
         self._show_selected()
 
     def _on_session_changed(self, change: Change) -> None:
+        heads = set()
         for relation_uuid in change.relations_removed:
+            gone = self.view.arcs.get(relation_uuid)
+            if gone is not None:
+                heads.add(gone.head_uuid)
             self.view.remove_relation(relation_uuid)
         for relation in change.relations_added:
             self.view.put_relation(relation)
-        if change.relations_added or change.relations_removed:
-            self._refresh_relation_types()
+            heads.add(relation.head_uuid)
+        for head in heads:
+            self.table.model.set_relation_types_of(
+                head,
+                {r.type for r in self.view.arcs.of_span(head) if r.head_uuid == head},
+            )
         selected = self.view.selected_span()
         if selected is not None:
             self._show_selected()

@@ -9,7 +9,6 @@ Only relations with an end on screen are drawn.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -18,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from db.records import RelationRecord
 
 ARROW = 5.0
+TOP_ROOM = 7.0  # the highest an arc's apex goes, in pixels from the top of the view
 
 
 class RelationArcs:
@@ -47,6 +47,9 @@ class RelationArcs:
             return
         for end in (relation.head_uuid, relation.tail_uuid):
             self._by_span.get(end, set()).discard(relation_uuid)
+
+    def get(self, relation_uuid: str) -> RelationRecord | None:
+        return self._relations.get(relation_uuid)
 
     def all(self) -> list[RelationRecord]:
         return list(self._relations.values())
@@ -93,7 +96,7 @@ class RelationArcs:
             ):
                 continue
             strong = selected in (relation.head_uuid, relation.tail_uuid)
-            path, apex = _arc(head, tail)
+            path, apex, arrival = _arc(head, tail)
             pen = QPen(QColor(colour).darker(130), 1.6 if strong else 1.0)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             faint = QColor(pen.color())
@@ -102,30 +105,34 @@ class RelationArcs:
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
-            _arrowhead(painter, path, faint)
+            _arrowhead(painter, path.currentPosition(), arrival, faint)
             if strong:
                 _name(painter, font, metrics, relation.type, apex, faint)
             drawn.append((relation, path))
         return drawn
 
 
-def _arc(head: QRectF, tail: QRectF) -> tuple[QPainterPath, QPointF]:
-    """A curve from the top middle of ``head`` to the top middle of ``tail``, and its apex."""
+def _arc(head: QRectF, tail: QRectF) -> tuple[QPainterPath, QPointF, QPointF]:
+    """A curve from the top middle of ``head`` to the top middle of ``tail``: the path, its
+    apex, and the direction it arrives in (a unit vector)."""
     start = QPointF(head.center().x(), head.top())
     end = QPointF(tail.center().x(), tail.top())
     span = abs(end.x() - start.x()) + abs(end.y() - start.y())
     rise = min(10.0 + span * 0.12, 34.0)
-    top = min(start.y(), end.y()) - rise
+    # Never above the view: an arc from the first line stays (flatter) within it.
+    top = max(min(start.y(), end.y()) - rise, TOP_ROOM)
     path = QPainterPath(start)
     path.cubicTo(QPointF(start.x(), top), QPointF(end.x(), top), end)
-    return path, path.pointAtPercent(0.5)
+    # The curve at its middle, and its tangent at the end (from the last control point),
+    # worked out directly: QPainterPath's percent lookups measure the whole curve each time.
+    apex = QPointF((start.x() + end.x()) / 2, (start.y() + 6 * top + end.y()) / 8)
+    dy = end.y() - top
+    arrival = QPointF(0.0, 1.0 if dy >= 0 else -1.0)
+    return path, apex, arrival
 
 
-def _arrowhead(painter: QPainter, path: QPainterPath, colour: QColor) -> None:
-    end = path.pointAtPercent(1.0)
-    angle = math.radians(path.angleAtPercent(0.98))
-    # Qt's angles run anticlockwise with y pointing down: the direction of travel.
-    dx, dy = math.cos(angle), -math.sin(angle)
+def _arrowhead(painter: QPainter, end: QPointF, arrival: QPointF, colour: QColor) -> None:
+    dx, dy = arrival.x(), arrival.y()
     left = QPointF(end.x() - ARROW * dx + ARROW * 0.5 * dy, end.y() - ARROW * dy - ARROW * 0.5 * dx)
     right = QPointF(
         end.x() - ARROW * dx - ARROW * 0.5 * dy, end.y() - ARROW * dy + ARROW * 0.5 * dx

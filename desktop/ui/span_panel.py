@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -67,6 +74,16 @@ class SpanTableModel(QAbstractTableModel):
         if self._spans:
             self.dataChanged.emit(self.index(0, NEEDS), self.index(len(self._spans) - 1, NEEDS))
 
+    def set_relation_types_of(self, head_uuid: str, types: set[str]) -> None:
+        """One span's relation types changed: redraw its row only."""
+        if types:
+            self._relation_types[head_uuid] = types
+        else:
+            self._relation_types.pop(head_uuid, None)
+        row = self._row_of.get(head_uuid)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, NEEDS), self.index(row, NEEDS))
+
     def needs(self, span: SpanRecord) -> list[str]:
         """What the span's record lacks: required attributes and relations (see db.schema)."""
         label = self._labels.get(span.label_id)
@@ -95,11 +112,10 @@ class SpanTableModel(QAbstractTableModel):
             return
         if row is not None:
             self.remove(span.uuid)
-        keys = [_reading_order(s) for s in self._spans]
-        position = bisect_left(keys, _reading_order(span))
+        position = bisect_left(self._spans, _reading_order(span), key=_reading_order)
         self.beginInsertRows(QModelIndex(), position, position)
         self._spans.insert(position, span)
-        self._reindex()
+        self._reindex(position)
         self.endInsertRows()
 
     def remove(self, span_uuid: str) -> None:
@@ -108,7 +124,8 @@ class SpanTableModel(QAbstractTableModel):
             return
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._spans[row]
-        self._reindex()
+        del self._row_of[span_uuid]
+        self._reindex(row)
         self.endRemoveRows()
 
     def span(self, row: int) -> SpanRecord:
@@ -117,8 +134,14 @@ class SpanTableModel(QAbstractTableModel):
     def row_of(self, span_uuid: str) -> int | None:
         return self._row_of.get(span_uuid)
 
-    def _reindex(self) -> None:
-        self._row_of = {span.uuid: number for number, span in enumerate(self._spans)}
+    def _reindex(self, first: int = 0) -> None:
+        """Number the rows again from ``first`` on (those before it did not move)."""
+        if first == 0:
+            self._row_of = {span.uuid: number for number, span in enumerate(self._spans)}
+            return
+        row_of = self._row_of
+        for number in range(first, len(self._spans)):
+            row_of[self._spans[number].uuid] = number
 
     # --- Qt overrides ------------------------------------------------------------------------
 
@@ -250,6 +273,7 @@ class SpanPanelWidget(QWidget):
         self.model = SpanTableModel(self)
         self._choosing: str | None = None  # the span this table is showing in the document
         self.record = RecordPanel(self)
+        self._filtered = False  # whether rows may be hidden by "Incomplete only"
         self.summary = QLabel("No document open", self)
         self.incompleteOnly = QCheckBox("Incomplete only", self)
         self.incompleteOnly.setToolTip(
@@ -268,10 +292,15 @@ class SpanPanelWidget(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
+        # Fitted to their contents when a document's spans arrive, not on every edit: Qt
+        # would measure a thousand rows again each time a span changes.
         for column in (LABEL, ANNOTATOR, STATUS):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(NEEDS, QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once, not to its contents: measuring it again on every edit would read the
+        # needs of a thousand records each time.
+        header.setSectionResizeMode(NEEDS, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(NEEDS, 96)
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -290,13 +319,26 @@ class SpanPanelWidget(QWidget):
         layout.addWidget(self.splitter)
         self.table.clicked.connect(self._on_table_clicked)
         self.table.rowMovedByKey.connect(self._on_table_row_moved_by_key)
-        self.model.rowsInserted.connect(self._update_summary)
-        self.model.rowsRemoved.connect(self._update_summary)
+        # The summary counts every row: it is redrawn once the edit is shown, not during it.
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(0)
+        self._summary_timer.timeout.connect(self._update_summary)
+        self.model.rowsInserted.connect(self._schedule_summary)
+        self.model.rowsRemoved.connect(self._schedule_summary)
         self.model.modelReset.connect(self._update_summary)
+        self.model.modelReset.connect(self._fit_columns)
         # Accepting a suggestion changes a row in place: the counts change with it.
-        self.model.dataChanged.connect(self._update_summary)
+        self.model.dataChanged.connect(self._schedule_summary)
         for signal in (self.model.rowsInserted, self.model.dataChanged, self.model.modelReset):
             signal.connect(self._on_model_changed)
+
+    def _schedule_summary(self, *_args) -> None:
+        self._summary_timer.start()
+
+    def _fit_columns(self) -> None:
+        for column in (LABEL, ANNOTATOR, STATUS):
+            self.table.resizeColumnToContents(column)
 
     def _on_model_changed(self, *_args) -> None:
         if self.incompleteOnly.isChecked():
@@ -330,6 +372,9 @@ class SpanPanelWidget(QWidget):
     def apply_incomplete_filter(self, *_args) -> None:
         """Hide the rows of complete records while "Incomplete only" is ticked."""
         only = self.incompleteOnly.isChecked()
+        if not only and not self._filtered:
+            return  # nothing hidden, nothing to hide: no pass over every row
+        self._filtered = only
         for row in range(self.model.rowCount()):
             hidden = only and not self.model.needs(self.model.span(row))
             if self.table.isRowHidden(row) != hidden:

@@ -50,7 +50,9 @@ def suggest_here(qtbot, window):
 
 
 def summary(window) -> tuple[int, int]:
-    """(spans, suggestions) as the span panel's summary line says them."""
+    """(spans, suggestions) as the span panel's summary line says them, once the window
+    has drawn the last change (the line is redrawn just after the edit is shown)."""
+    QApplication.processEvents()
     text = window.spans.summary.text()
     match = re.fullmatch(r"(\d+) span\(s\)(?:, (\d+) suggestion\(s\))?", text)
     assert match, text
