@@ -218,7 +218,7 @@ def export_command(
             "-f",
             metavar="FORMAT",
             help="jsonl (native), prodigy, doccano, spacy, conll, brat, labelstudio, xmi, csv, "
-            "events or claims.",
+            "events, claims or graphml.",
         ),
     ],
     output: Annotated[

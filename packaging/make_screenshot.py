@@ -1,6 +1,9 @@
-"""Make the README's screenshot: a seed article with nested claims, actors and events.
+"""Make the README's screenshots: a seed article with nested claims, actors and events; and,
+with ``--records``, one with records (an event's type and date, its agent and target, a
+claim's source and what it is about) drawn as relations, the claim selected.
 
     python packaging/make_screenshot.py [--corpus ../shared/corpus] [--out packaging/screenshot.png]
+    python packaging/make_screenshot.py --records [--out packaging/records.png]
 
 Runs offscreen (no display needed); imports the seed corpus and both analysts' tags into a
 temporary project and shows analyst A's spans on the first article.
@@ -23,8 +26,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
-    parser.add_argument("--out", type=Path, default=ROOT / "packaging" / "screenshot.png")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--records", action="store_true", help="the records screenshot")
     args = parser.parse_args()
+    if args.records:
+        records(args.corpus, args.out or ROOT / "packaging" / "records.png")
+        return
+    args.out = args.out or ROOT / "packaging" / "screenshot.png"
     with tempfile.TemporaryDirectory() as folder:
         os.environ["DOSSIER_HOME"] = str(Path(folder) / "home")
         from PySide6.QtWidgets import QApplication
@@ -37,7 +45,9 @@ def main() -> None:
         location = str(Path(folder) / "seed.db")
         with Store.open(location) as store:
             import_paths(store, [args.corpus])
-            first = next(d.id for d in store.list_documents() if d.content_hash.startswith("e29a0b66"))
+            first = next(
+                d.id for d in store.list_documents() if d.content_hash.startswith("e29a0b66")
+            )
         launcher, window = create_window(location, Settings(annotator="analyst_a", font_size=12))
         window.resize(1500, 900)
         window.show()
@@ -59,6 +69,85 @@ def main() -> None:
         window.close()
         launcher.store.close()
     print(f"wrote {args.out}")
+
+
+ARTICLE = "000_f40a1a98859d52a1.txt"
+CLAIM = (
+    "Repeated US strikes against Iran-backed armed groups in Iraq are pushing the government "
+    "to end the mission of US troops in the country"
+)
+
+
+def records(corpus: Path, out: Path) -> None:
+    """An article tagged with records by one analyst, the claim selected."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["DOSSIER_HOME"] = str(Path(folder) / "home")
+        from PySide6.QtWidgets import QApplication
+
+        from db.store import Store
+        from desktop.formats import import_paths
+        from desktop.settings import Settings
+        from desktop.ui.app import create_window
+
+        location = str(Path(folder) / "records.db")
+        with Store.open(location) as store:
+            import_paths(store, [corpus / ARTICLE])
+            [document] = store.document_ids()
+            text = store.document(document).text
+            me = store.ensure_annotator("analyst_a")
+            labels = {label.name: label.id for label in store.labels()}
+
+            def tag(label: str, fragment: str, **attributes):
+                start = text.index(fragment)
+                return store.add_span(
+                    document,
+                    labels[label],
+                    me.id,
+                    start,
+                    start + len(fragment),
+                    attributes=attributes,
+                )
+
+            claim = tag("Claim", CLAIM, stance="opposes", certainty="asserted")
+            spokesman = tag("Actor", "Yahya Rasool", type="person")
+            strikes = tag("Event", "Repeated US strikes", type="ASSAULT", date="2024-02")
+            us = tag("Actor", "US", type="state")
+            groups = tag("Actor", "Iran-backed armed groups", type="armed group")
+            strike = tag(
+                "Event",
+                "precision missile strike",
+                type="ASSAULT",
+                date="2024-02-07",
+                fatalities=1,
+            )
+            military = tag("Actor", "the US military", type="state")
+            commander = tag("Actor", "a top commander", type="person")
+            tag("Event", "targeted killing")  # no type or date yet: listed as incomplete
+            for head, tail, kind in (
+                (claim, spokesman, "source"),
+                (claim, strikes, "about"),
+                (strikes, us, "agent"),
+                (strikes, groups, "target"),
+                (strike, military, "agent"),
+                (strike, commander, "target"),
+            ):
+                store.add_relation(head.uuid, tail.uuid, kind, me.id)
+        launcher, window = create_window(location, Settings(annotator="analyst_a", font_size=12))
+        window.resize(1500, 900)
+        window.show()
+        app = QApplication.instance()
+        deadline = time.monotonic() + 20
+        while not window.session.all_spans_shown and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        window.view.select_span(claim.uuid)
+        for _ in range(10):
+            app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        window.close()
+        launcher.store.close()
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,20 @@ SHORTCUTS = (
         ),
     ),
     (
+        "Records: attributes and relations",
+        (
+            ("Edit the selected span's fields (type, date, stance…)", "F2, then Tab; Esc returns"),
+            (
+                "Link the selected span (its keys are shown in the span panel)",
+                "Alt+letter: Alt+S source, Alt+B about, Alt+G agent, Alt+T target, Alt+L location",
+            ),
+            ("Pick the other end", "click a span, or ↑/↓ and Enter (or 1–9) in the list"),
+            ("Cancel a link half made", "Esc"),
+            ("Remove a link", "Delete in the span panel's list of links"),
+            ("Next incomplete record (a required field or link missing)", "F8"),
+        ),
+    ),
+    (
         "Suggestions",
         (
             ("Accept the suggestion at the cursor", "Enter"),

@@ -171,8 +171,7 @@ class RecordPanel(QWidget):
             caption = spec.name + (" *" if spec.required else "")
             self.form.addRow(caption, field)
             field.show()  # now, not when the event loop next runs: F2 may follow at once
-            if spec.description:
-                field.setToolTip(spec.description)
+            field.setToolTip(_tooltip(spec, span))
         for name, value in span.attributes.items() if not same_form else ():
             if schema.attribute(name) is None:
                 shown = QLabel(str(value), self.form_host)
@@ -238,6 +237,9 @@ class RecordPanel(QWidget):
         """Show a span's values in the fields; a text being typed for this span stays."""
         for name, widget in self.fields.items():
             value = span.attributes.get(name)
+            spec = self.label.schema.attribute(name) if self.label else None
+            if spec is not None:
+                widget.setToolTip(_tooltip(spec, span))
             widget.blockSignals(True)
             try:
                 if isinstance(widget, QComboBox):
@@ -280,11 +282,6 @@ class RecordPanel(QWidget):
             line.setText("" if value is None else _shown(value))
             if spec.kind == "date":
                 line.setPlaceholderText(DATE_HINT)
-                precision = date_precision(value) if isinstance(value, str) else None
-                if precision:
-                    line.setToolTip(f"precision: {precision}")
-                if span.origin == "rules" and value is not None:
-                    line.setToolTip("resolved from the text by the rules: check it")
             elif spec.kind == "number":
                 line.setPlaceholderText("a number")
             line.escaped.connect(self.done)
@@ -334,6 +331,17 @@ class _LineField(QLineEdit):
             self.escaped.emit()
             return
         super().keyPressEvent(event)
+
+
+def _tooltip(spec: AttributeSpec, span: SpanRecord) -> str:
+    """The field's description, what a date's form says of it, and where a value came from."""
+    lines = [spec.description] if spec.description else []
+    value = span.attributes.get(spec.name)
+    if spec.kind == "date" and isinstance(value, str) and date_precision(value):
+        lines.append(f"precision: {date_precision(value)}")
+    if value is not None and span.origin in ("rules", "model"):
+        lines.append(f"resolved from the text by the {span.origin}: check it")
+    return "\n".join(lines)
 
 
 def _shown(value: object) -> str:

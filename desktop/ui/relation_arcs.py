@@ -152,9 +152,12 @@ def _name(
 ) -> None:
     width = metrics.horizontalAdvance(text) + 6
     height = metrics.height()
-    box = QRectF(at.x() - width / 2, at.y() - height / 2, width, height)
+    # Above the arc's apex, in the gap over the line, on a light veil: the words under a
+    # long name still show through.
+    top = max(at.y() - height + 3, 0.0)
+    box = QRectF(at.x() - width / 2, top, width, height)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(255, 255, 255, 225))
+    painter.setBrush(QColor(255, 255, 255, 170))
     painter.drawRoundedRect(box, 3, 3)
     painter.setFont(font)
     painter.setPen(colour.darker(120))

@@ -300,7 +300,8 @@ class SpanPanelWidget(QWidget):
         # Sized once, not to its contents: measuring it again on every edit would read the
         # needs of a thousand records each time.
         header.setSectionResizeMode(NEEDS, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(NEEDS, 96)
+        header.resizeSection(NEEDS, 72)
+        header.resizeSection(NOTE, 64)
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)

@@ -226,3 +226,117 @@ def test_an_events_fields_and_the_incomplete_records(qtbot, project, open_window
     )  # complete now
     qtbot.keyClick(view, Qt.Key.Key_F8)
     assert "Every record here is complete" in window.statusBar().currentMessage()
+
+
+def test_records_made_by_keys_reach_the_tables_and_the_network(
+    qtbot, project, open_window, tmp_path
+):
+    """The analyst's whole record, made in the window with keys only, then exported: the
+    claims and events tables carry it, and the GraphML reads back with networkx."""
+    import csv
+
+    import networkx as nx
+
+    from desktop.formats import export_project
+
+    window = open_window(project, annotator="me")
+    view = ready(qtbot, window)
+    panel = window.spans.record
+    tag(qtbot, view, EVENT, Qt.Key.Key_E)
+    tag(qtbot, view, "the US military", Qt.Key.Key_A)
+    tag(qtbot, view, "a top commander", Qt.Key.Key_A)
+    tag(qtbot, view, CLAIM, Qt.Key.Key_C)
+    tag(qtbot, view, SPOKESMAN, Qt.Key.Key_A)
+    select(qtbot, view, EVENT)
+    for key, target in ((Qt.Key.Key_G, "the US military"), (Qt.Key.Key_T, "a top commander")):
+        qtbot.keyClick(view, key, ALT)
+        picker = panel.picker
+        row = next(
+            number
+            for number in range(picker.count())
+            if f"“{target}”" in picker.item(number).text()
+        )
+        for _ in range(row):
+            qtbot.keyClick(picker, Qt.Key.Key_Down)
+        qtbot.keyClick(picker, Qt.Key.Key_Return)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClicks(panel.fields["type"], "ASSAULT")
+    qtbot.keyClick(panel.fields["type"], Qt.Key.Key_Tab)
+    qtbot.keyClicks(panel.fields["date"], "2024-02-07")
+    qtbot.keyClick(panel.fields["date"], Qt.Key.Key_Tab)  # leaving the field commits it
+    qtbot.keyClick(panel.fields["location"], Qt.Key.Key_Escape)
+    select(qtbot, view, CLAIM)
+    qtbot.keyClick(view, Qt.Key.Key_S, ALT)
+    qtbot.keyClick(panel.picker, Qt.Key.Key_Return)  # the nearest actor: the spokesman
+    qtbot.keyClick(view, Qt.Key.Key_B, ALT)  # about: the strike
+    picker = panel.picker
+    row = next(n for n in range(picker.count()) if f"“{EVENT}”" in picker.item(n).text())
+    qtbot.keyClick(picker, Qt.Key(Qt.Key.Key_1 + row))
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClick(panel.fields["stance"], Qt.Key.Key_Down)  # supports
+    window.close()
+
+    with Store.open(project) as store:
+        me = store.ensure_annotator("me").name
+        for name in ("events", "claims", "graphml"):
+            export_project(store, name, tmp_path / name)
+    events = list(csv.DictReader((tmp_path / "events").open(encoding="utf-8")))
+    mine = [row for row in events if row["annotator"] == me]
+    assert [
+        (r["date"], r["date precision"], r["type"], r["agents"], r["targets"], r["evidence"])
+        for r in mine
+    ] == [("2024-02-07", "day", "ASSAULT", "the US military", "a top commander", EVENT)]
+    claims = [
+        row
+        for row in csv.DictReader((tmp_path / "claims").open(encoding="utf-8"))
+        if row["annotator"] == me
+    ]
+    assert [(r["text"], r["source"], r["stance"], r["about"]) for r in claims] == [
+        (CLAIM, SPOKESMAN, "supports", EVENT)
+    ]
+    graph = nx.read_graphml(tmp_path / "graphml")
+    edges = {
+        (graph.nodes[a]["label"], graph.nodes[b].get("label"), data["kind"])
+        for a, b, data in graph.edges(data=True)
+        if data.get("annotator") == me
+    }
+    assert ("the US military", "a top commander", "event") in edges
+    [claim_edge] = [
+        (graph.nodes[a]["label"], data["stance"])
+        for a, _, data in graph.edges(data=True)
+        if data.get("kind") == "claim" and data.get("annotator") == me
+    ]
+    assert claim_edge == (SPOKESMAN, "supports")
+
+
+def test_a_date_the_rules_resolved_waits_in_the_date_field(qtbot, project, open_window):
+    """An event the rules suggest with a resolved date shows it in its date field; accepting
+    the suggestion keeps it, and the analyst can correct it there."""
+    from tests.ui.test_suggestions import suggest_here
+
+    window = open_window(project, annotator="me")
+    view = ready(qtbot, window)
+    suggest_here(qtbot, window)
+    dated = [
+        s.record
+        for s in view.spans()
+        if s.record.status == "suggested" and s.record.attributes.get("date")
+    ]
+    assert dated, "the rules date at least one event of the first article"
+    event = dated[0]
+    view.select_span(event.uuid, reveal=True)
+    panel = window.spans.record
+    assert panel.fields["date"].text() == event.attributes["date"]
+    assert "rules" in panel.fields["date"].toolTip()
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # accept the suggestion at the cursor
+    with Store.open(project) as store:
+        accepted = store.span(event.uuid)
+    assert accepted.status == "accepted" and accepted.attributes["date"] == event.attributes["date"]
+    view.select_span(event.uuid, reveal=True)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    date = panel.fields["date"]
+    date.selectAll()
+    qtbot.keyClicks(date, "2024-W05")
+    qtbot.keyClick(date, Qt.Key.Key_Return)
+    with Store.open(project) as store:
+        assert store.span(event.uuid).attributes["date"] == "2024-W05"
