@@ -24,7 +24,14 @@ from db.store import Store
 from desktop.formats import ExportOptions, export_project, import_paths
 from desktop.formats.doccano import OVERLAP_DROPPED
 from desktop.formats.labelstudio import config_path
-from tests.formats.project import build_rich, details_of, read_jsonl, relations_of, spans_of
+from tests.formats.project import (
+    build_rich,
+    details_of,
+    read_jsonl,
+    relations_of,
+    share_rich_schema,
+    spans_of,
+)
 from tests.formats.test_other_tools import tricky_document
 from tests.formats.tool_checks import doccano_kept, javascript_slice
 from tests.formats.tools.label_studio import LabelStudio, LabelStudioError
@@ -83,6 +90,7 @@ def test_label_studio_takes_the_export_as_it_is_and_gives_it_back(label_studio, 
         encoding="utf-8",
     )
     with Store.open(":memory:") as fresh:
+        share_rich_schema(fresh)
         import_paths(fresh, [back])
         for statuses in (("accepted",), ("suggested",)):
             assert spans_of(fresh, statuses) == spans_of(project, statuses)
@@ -149,6 +157,7 @@ def test_doccano_keeps_every_span_in_a_project_that_allows_overlap(project, tmp_
         assert example["meta"]["annotator"] == record["annotator"]
     assert OVERLAP_DROPPED in report.adjusted
     with Store.open(":memory:") as fresh:
+        share_rich_schema(fresh)
         import_paths(fresh, [exported])
         assert spans_of(fresh) == spans_of(project)
         assert len(relations_of(fresh)) == len(relations_of(project))
