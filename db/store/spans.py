@@ -324,11 +324,15 @@ class SpansMixin(StoreBase):
             self._check_status(
                 values.get("status", current.status), values.get("origin", current.origin)
             )
-            if "attributes" in values:
+            if (
+                "attributes" in values
+                or values.get("label_id", current.label_id) != current.label_id
+            ):
+                # A relabelled span keeps its values only where the new label allows them.
                 self._check_attributes(
                     self._schemas(connection),
                     values.get("label_id", current.label_id),
-                    values["attributes"],
+                    values.get("attributes", current.attributes),
                 )
             if "start" in values or "end" in values:
                 start = values.get("start", current.start)

@@ -134,6 +134,7 @@ class DocumentView(QPlainTextEdit):
         self._click_cycle: list[str] = []
         self.snap_to_tokens = True
         self.arcs = RelationArcs()
+        self._drawn_relations: list[RelationRecord] = []
         self.picking = False  # the other end of a relation is being picked
         self.cursorPositionChanged.connect(self._on_cursor_moved)
         self.selectionChanged.connect(self._on_selection_changed)
@@ -188,6 +189,10 @@ class DocumentView(QPlainTextEdit):
         if self._selected == span_uuid:
             self.select_span(None)
         self.viewport().update()
+
+    def drawn_relations(self) -> list[RelationRecord]:
+        """The relations the last paint drew (both spans shown, one of them on screen)."""
+        return list(self._drawn_relations)
 
     def set_relations(self, relations: Iterable[RelationRecord]) -> None:
         """Replace every drawn relation (a relation shows when both its spans do)."""
@@ -354,7 +359,12 @@ class DocumentView(QPlainTextEdit):
             anchors: dict[str, QRectF] = {}
             for span, rect in segments:
                 anchors.setdefault(span.uuid, rect)
-            self.arcs.paint(painter, anchors, self._anchor_of, self._colour_of_span, self._selected)
+            drawn = self.arcs.paint(
+                painter, anchors, self._anchor_of, self._colour_of_span, self._selected
+            )
+            self._drawn_relations = [relation for relation, _ in drawn]
+        else:
+            self._drawn_relations = []
         painter.end()
         self._painted = segments
 

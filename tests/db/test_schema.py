@@ -932,3 +932,20 @@ def test_deleting_spans_removes_their_relations_and_undo_restores_the_same_recor
     assert not gone & {s.uuid for s in store.spans(p.document_id)}
     command.undo()
     assert store.relations(p.document_id) == before
+
+
+def test_a_relabelled_span_keeps_only_values_its_new_label_allows(store):
+    """An Actor of type person cannot become an Event of type person (not a PLOVER
+    category): the relabel is refused, nothing changes; without the value it goes through."""
+    document_id = store.import_batch(
+        ImportBatch(documents=[NewDocument(text="The militia attacked the base.")])
+    ).document_ids[0]
+    me = store.ensure_annotator("me")
+    actor = store.label_by_name("Actor")
+    event = store.label_by_name("Event")
+    span = store.add_span(document_id, actor.id, me.id, 4, 11, attributes={"type": "person"})
+    with pytest.raises(SpanError, match="Event: type 'person' is not one of"):
+        store.update_span(span.uuid, expected=span, label_id=event.id)
+    assert store.span(span.uuid) == span
+    moved = store.update_span(span.uuid, expected=span, label_id=event.id, attributes={})
+    assert (moved.label, moved.attributes) == ("Event", {})

@@ -340,3 +340,44 @@ def test_a_date_the_rules_resolved_waits_in_the_date_field(qtbot, project, open_
     qtbot.keyClick(date, Qt.Key.Key_Return)
     with Store.open(project) as store:
         assert store.span(event.uuid).attributes["date"] == "2024-W05"
+
+
+def test_relations_show_in_every_layer_view_that_shows_both_spans(qtbot, project, open_window):
+    """Analyst A's links, seen by a lead in A's layer and among several layers; not in the
+    lead's own layer, where A's spans are not shown."""
+    from tests.ui.test_layers_view import show_layers, show_several
+
+    with Store.open(project) as store:
+        a = store.ensure_annotator("analyst_a")
+        document_id = next(
+            d.id for d in store.list_documents() if store.document(d.id).text == FIRST
+        )
+        spans = store.spans(document_id, annotator_ids=[a.id])
+        claim = next(s for s in spans if s.label == "Claim")
+        actor = min(
+            (s for s in spans if s.label == "Actor"), key=lambda s: abs(s.start - claim.start)
+        )
+        store.add_relation(claim.uuid, actor.uuid, "source", a.id)
+    window = open_window(project, annotator="lead")
+    view = ready(qtbot, window)
+
+    def drawn() -> set[str]:
+        view.viewport().repaint()
+        return {relation.type for relation in view.drawn_relations()}
+
+    def hovered() -> bool:
+        return any(
+            f"→ source: “{actor.text}”" in hover(view, position)
+            for position in range(claim.start, min(claim.end, claim.start + 40))
+        )
+
+    assert drawn() == set() and not hovered()  # the lead's own layer: A's spans are not there
+    show_layers(qtbot, window, "analyst_a")
+    qtbot.waitUntil(lambda: len(view.arcs) == 1)
+    view.select_span(claim.uuid, reveal=True)
+    assert drawn() == {"source"} and hovered()
+    show_several(qtbot, window, {"analyst_a", "analyst_b"})
+    view.select_span(claim.uuid, reveal=True)
+    assert drawn() == {"source"} and hovered()
+    show_layers(qtbot, window, "analyst_b")
+    assert drawn() == set()
