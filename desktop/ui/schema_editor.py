@@ -55,6 +55,7 @@ KIND_NAMES = {
 ATTRIBUTE_COLUMNS = ("Name", "Kind", "Values", "Required", "Description")
 RELATION_COLUMNS = ("Type", "Points at", "Per span", "Required", "Key", "Description")
 EDITS = ("Add…", "Edit…", "Remove…", "Move up", "Move down")
+TEXT_KINDS = ("choice", "text", "date")  # kinds whose values are kept as text
 
 
 def _checked(ok: Callable[[], str | None], error: QLabel, dialog: QDialog) -> None:
@@ -381,6 +382,11 @@ class SchemaEditorDialog(QDialog):
         for attribute, gone in removed_values(label.schema, schema).items():
             usage = self.session.store.schema_usage(label.id, attribute)
             in_use = {value: n for value, n in usage.items() if gone is None or value in gone}
+            before = label.schema.attribute(attribute)
+            if gone is None and schema.attribute(attribute) and before.kind in TEXT_KINDS:
+                # A change of kind keeps the values that still fit (a choice becoming text
+                # keeps every choice): only the others need an answer.
+                in_use = {v: n for v, n in in_use.items() if not _fits(schema, attribute, v)}
             if not in_use:
                 continue
             replacements, preferred = _replacements(label.schema, schema, attribute)
@@ -582,6 +588,14 @@ class SchemaEditorDialog(QDialog):
             buttons["Remove…"].setEnabled(chosen)
             buttons["Move up"].setEnabled(chosen and row > 0)
             buttons["Move down"].setEnabled(chosen and row < count - 1)
+
+
+def _fits(schema: LabelSchema, attribute: str, value: str) -> bool:
+    try:
+        schema.check_value(attribute, value)
+    except SchemaError:
+        return False
+    return True
 
 
 def _problem(schema: LabelSchema) -> str | None:

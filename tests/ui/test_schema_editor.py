@@ -406,6 +406,20 @@ def test_undoing_a_kind_change_brings_the_values_back(qtbot, project, stances, o
     assert schema_of(window, "Claim") == before and stance_of(window, stances) == stances
 
 
+def test_a_choice_becoming_text_keeps_its_values_without_asking(
+    qtbot, project, stances, open_window
+):
+    window = open_window(project, annotator="me")
+    schema_editor = open_schema_editor(qtbot, window, "Claim")
+    pick(qtbot, schema_editor, "attribute", 0)
+    asked = answer_dialog(qtbot, RecodeDialog, lambda dialog: press_ok(qtbot, dialog))
+    as_text = fill_attribute(qtbot, kind="text")
+    edit(qtbot, schema_editor, "attribute", "Edit…", answer_dialog(qtbot, AttributeDialog, as_text))
+    assert not asked  # every stance is still a value of a text attribute
+    assert schema_of(window, "Claim").attribute("stance").kind == "text"
+    assert stance_of(window, stances) == stances
+
+
 def test_enter_on_an_attribute_edits_it_and_the_editor_stays_open(qtbot, project, open_window):
     window = open_window(project, annotator="me")
     schema_editor = open_schema_editor(qtbot, window, "Event")
