@@ -281,24 +281,8 @@ class SchemaEditorDialog(QDialog):
         self.resize(760, 440)
         self.attributes = self._tree(ATTRIBUTE_COLUMNS, values_column=2)
         self.relations = self._tree(RELATION_COLUMNS, values_column=1)
-        self.attribute_buttons = self._buttons(
-            (
-                self._on_add_attribute_clicked,
-                self._on_edit_attribute_clicked,
-                self._on_remove_attribute_clicked,
-                lambda: self._move_attribute(-1),
-                lambda: self._move_attribute(1),
-            )
-        )
-        self.relation_buttons = self._buttons(
-            (
-                self._on_add_relation_clicked,
-                self._on_edit_relation_clicked,
-                self._on_remove_relation_clicked,
-                lambda: self._move_relation(-1),
-                lambda: self._move_relation(1),
-            )
-        )
+        self.attribute_buttons = self._buttons("attributes")
+        self.relation_buttons = self._buttons("relations")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         # Enter on a row edits it; the event goes on to the dialog, which must not close.
@@ -319,8 +303,8 @@ class SchemaEditorDialog(QDialog):
         self.addActions([undo, redo])
         self.attributes.currentItemChanged.connect(self._on_tree_current_changed)
         self.relations.currentItemChanged.connect(self._on_tree_current_changed)
-        self.attributes.itemActivated.connect(lambda *_: self._on_edit_attribute_clicked())
-        self.relations.itemActivated.connect(lambda *_: self._on_edit_relation_clicked())
+        self.attributes.itemActivated.connect(lambda *_: self._edit("attributes"))
+        self.relations.itemActivated.connect(lambda *_: self._edit("relations"))
         session.labelsChanged.connect(self._on_session_labels_changed)
         self.refresh()
         self.attributes.setFocus()
@@ -398,91 +382,65 @@ class SchemaEditorDialog(QDialog):
             commands.ChangeLabelSchema(self.session.store, label, schema, recode=recode, text=text)
         )
 
-    # --- slots: attributes -------------------------------------------------------------------
+    # --- slots: the attributes' and the relations' lists ------------------------------------
+    # ``part`` is "attributes" or "relations": the same five edits apply to either list.
 
-    def _on_add_attribute_clicked(self) -> None:
+    def _part(self, part: str) -> tuple[QTreeWidget, str, str]:
+        """The list's tree, the word for one of its items, and the field that names one."""
+        if part == "attributes":
+            return self.attributes, "attribute", "name"
+        return self.relations, "relation", "type"
+
+    def _ask(self, part: str, old, put: Callable[[Any], tuple]):
+        ask = self._ask_attribute if part == "attributes" else self._ask_relation
+        return ask(old, put)
+
+    def _add(self, part: str) -> None:
+        tree, noun, key = self._part(part)
         schema = self.schema()
-        spec = self._ask_attribute(None, lambda spec: schema.attributes + (spec,))
+        items = getattr(schema, part)
+        spec = self._ask(part, None, lambda spec: items + (spec,))
         if spec is not None:
-            what = f"Add attribute {spec.name} to {self.label().name}"
-            if self.change(replace(schema, attributes=schema.attributes + (spec,)), what):
-                self.attributes.setCurrentItem(self.attributes.topLevelItem(len(schema.attributes)))
+            what = f"Add {noun} {getattr(spec, key)} to {self.label().name}"
+            if self.change(replace(schema, **{part: items + (spec,)}), what):
+                tree.setCurrentItem(tree.topLevelItem(len(items)))
 
-    def _on_edit_attribute_clicked(self) -> None:
-        row, schema = self.attributes.currentIndex().row(), self.schema()
-        if not 0 <= row < len(schema.attributes):
+    def _edit(self, part: str) -> None:
+        tree, noun, key = self._part(part)
+        row, schema = tree.currentIndex().row(), self.schema()
+        items = getattr(schema, part)
+        if not 0 <= row < len(items):
             return
-        old = schema.attributes[row]
+        old = items[row]
 
-        def put(spec: AttributeSpec) -> tuple[AttributeSpec, ...]:
-            return schema.attributes[:row] + (spec,) + schema.attributes[row + 1 :]
+        def put(spec) -> tuple:
+            return items[:row] + (spec,) + items[row + 1 :]
 
-        spec = self._ask_attribute(old, put)
+        spec = self._ask(part, old, put)
         if spec is not None and spec != old:
-            what = f"Change attribute {old.name} of {self.label().name}"
-            self.change(replace(schema, attributes=put(spec)), what)
+            what = f"Change {noun} {getattr(old, key)} of {self.label().name}"
+            self.change(replace(schema, **{part: put(spec)}), what)
 
-    def _on_remove_attribute_clicked(self) -> None:
-        row, schema = self.attributes.currentIndex().row(), self.schema()
-        if not 0 <= row < len(schema.attributes):
+    def _remove(self, part: str) -> None:
+        tree, noun, key = self._part(part)
+        row, schema = tree.currentIndex().row(), self.schema()
+        items = getattr(schema, part)
+        if not 0 <= row < len(items):
             return
-        old = schema.attributes[row]
-        kept = schema.attributes[:row] + schema.attributes[row + 1 :]
-        if self.change(
-            replace(schema, attributes=kept), f"Remove attribute {old.name} of {self.label().name}"
-        ):
-            self._select(self.attributes, min(row, len(kept) - 1))
+        kept = items[:row] + items[row + 1 :]
+        what = f"Remove {noun} {getattr(items[row], key)} of {self.label().name}"
+        if self.change(replace(schema, **{part: kept}), what):
+            self._select(tree, min(row, len(kept) - 1))
 
-    def _move_attribute(self, step: int) -> None:
-        row, schema = self.attributes.currentIndex().row(), self.schema()
-        moved = _swapped(schema.attributes, row, step)
+    def _move(self, part: str, step: int) -> None:
+        tree, noun, key = self._part(part)
+        row, schema = tree.currentIndex().row(), self.schema()
+        items = getattr(schema, part)
+        moved = _swapped(items, row, step)
         if moved is not None:
-            what = f"Move attribute {schema.attributes[row].name} of {self.label().name}"
-            if self.change(replace(schema, attributes=moved), what):
-                self._select(self.attributes, row + step)
-
-    # --- slots: relations --------------------------------------------------------------------
-
-    def _on_add_relation_clicked(self) -> None:
-        schema = self.schema()
-        spec = self._ask_relation(None, lambda spec: schema.relations + (spec,))
-        if spec is not None:
-            what = f"Add relation {spec.type} to {self.label().name}"
-            if self.change(replace(schema, relations=schema.relations + (spec,)), what):
-                self.relations.setCurrentItem(self.relations.topLevelItem(len(schema.relations)))
-
-    def _on_edit_relation_clicked(self) -> None:
-        row, schema = self.relations.currentIndex().row(), self.schema()
-        if not 0 <= row < len(schema.relations):
-            return
-        old = schema.relations[row]
-
-        def put(spec: RelationSpec) -> tuple[RelationSpec, ...]:
-            return schema.relations[:row] + (spec,) + schema.relations[row + 1 :]
-
-        spec = self._ask_relation(old, put)
-        if spec is not None and spec != old:
-            what = f"Change relation {old.type} of {self.label().name}"
-            self.change(replace(schema, relations=put(spec)), what)
-
-    def _on_remove_relation_clicked(self) -> None:
-        row, schema = self.relations.currentIndex().row(), self.schema()
-        if not 0 <= row < len(schema.relations):
-            return
-        old = schema.relations[row]
-        kept = schema.relations[:row] + schema.relations[row + 1 :]
-        if self.change(
-            replace(schema, relations=kept), f"Remove relation {old.type} of {self.label().name}"
-        ):
-            self._select(self.relations, min(row, len(kept) - 1))
-
-    def _move_relation(self, step: int) -> None:
-        row, schema = self.relations.currentIndex().row(), self.schema()
-        moved = _swapped(schema.relations, row, step)
-        if moved is not None:
-            what = f"Move relation {schema.relations[row].type} of {self.label().name}"
-            if self.change(replace(schema, relations=moved), what):
-                self._select(self.relations, row + step)
+            what = f"Move {noun} {getattr(items[row], key)} of {self.label().name}"
+            if self.change(replace(schema, **{part: moved}), what):
+                self._select(tree, row + step)
 
     # --- slots: the rest ---------------------------------------------------------------------
 
@@ -538,7 +496,15 @@ class SchemaEditorDialog(QDialog):
         header.resizeSection(values_column, 200)
         return tree
 
-    def _buttons(self, slots) -> dict[str, QPushButton]:
+    def _buttons(self, part: str) -> dict[str, QPushButton]:
+        """Add, Edit, Remove, Move up and Move down for the attributes' or relations' list."""
+        slots = (
+            lambda: self._add(part),
+            lambda: self._edit(part),
+            lambda: self._remove(part),
+            lambda: self._move(part, -1),
+            lambda: self._move(part, 1),
+        )
         buttons = {}
         for name, slot in zip(EDITS, slots, strict=True):
             button = QPushButton(name, self)
