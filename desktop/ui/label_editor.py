@@ -9,29 +9,26 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QColorDialog,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from db.records import LabelRecord
 from desktop import commands
+from desktop.ui.in_use_dialog import InUseDialog
 from desktop.ui.schema_editor import SchemaEditorDialog
 from desktop.ui.span_panel import swatch
 
 
-class LabelRemovalDialog(QDialog):
+class LabelRemovalDialog(InUseDialog):
     """Asks what becomes of the spans of a label being removed: moved to another label, or
     deleted with it."""
 
@@ -42,48 +39,25 @@ class LabelRemovalDialog(QDialog):
         others: list[LabelRecord],
         parent: QWidget | None = None,
     ):
-        super().__init__(parent)
-        self.setWindowTitle(f"Remove label {label.name}")
-        question = QLabel(
+        # Not "move" and "delete": those would hide QWidget.move for everyone using the dialog.
+        super().__init__(
+            f"Remove label {label.name}",
             f"<p><b>{html.escape(label.name)}</b> is used by {count} span(s). "
             "What should happen to them?</p>",
-            self,
+            "&Move them to the label",
+            f"&Delete the {count} span(s)",
+            "Remove label",
+            "Edit → Undo (Ctrl+Z) brings the label and its spans back.",
+            parent,
         )
-        # Not "move" and "delete": those would hide QWidget.move for everyone using the dialog.
-        self.move_spans = QRadioButton("&Move them to the label", self)
-        self.target = QComboBox(self)
+        self.move_spans, self.target, self.delete_spans = self.keep, self.choices, self.drop
         for other in others:
             self.target.addItem(swatch(other.colour), other.name, other.id)
-        self.delete_spans = QRadioButton(f"&Delete the {count} span(s)", self)
-        group = QButtonGroup(self)
-        group.addButton(self.move_spans)
-        group.addButton(self.delete_spans)
-        if others:
-            self.move_spans.setChecked(True)
-        else:
-            self.move_spans.setEnabled(False)
-            self.target.setEnabled(False)
-            self.delete_spans.setChecked(True)
-        self.move_spans.toggled.connect(self.target.setEnabled)
-        row = QHBoxLayout()
-        row.addWidget(self.move_spans)
-        row.addWidget(self.target, 1)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Remove label")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(question)
-        layout.addLayout(row)
-        layout.addWidget(self.delete_spans)
-        layout.addWidget(QLabel("Edit → Undo (Ctrl+Z) brings the label and its spans back.", self))
-        layout.addWidget(self.buttons)
+        self.choices_filled()
 
     def relabel_to(self) -> int | None:
         """The label the spans move to, or None when they are deleted."""
-        return self.target.currentData() if self.move_spans.isChecked() else None
+        return self.chosen()
 
 
 class LabelEditorDialog(QDialog):

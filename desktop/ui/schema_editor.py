@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -44,6 +42,7 @@ from db.schema import (
     removed_values,
 )
 from desktop import commands
+from desktop.ui.in_use_dialog import InUseDialog
 
 KIND_NAMES = {
     "choice": "choice",
@@ -210,7 +209,7 @@ class RelationDialog(QDialog):
         )
 
 
-class RecodeDialog(QDialog):
+class RecodeDialog(InUseDialog):
     """Asks what becomes of values spans carry that a schema change takes away: cleared, or
     changed to one value the new schema allows (``replacements``: what it reads, the value)."""
 
@@ -223,51 +222,30 @@ class RecodeDialog(QDialog):
         preferred: int = 0,
         parent: QWidget | None = None,
     ):
-        super().__init__(parent)
-        self.setWindowTitle(f"Values of {attribute}")
         count = sum(values.values())
         shown = ", ".join(f"“{html.escape(value)}” ({n})" for value, n in sorted(values.items()))
-        question = QLabel(
+        super().__init__(
+            f"Values of {attribute}",
             f"<p>{count} {html.escape(label)} span(s) have <b>{html.escape(attribute)}</b> "
             f"{shown}, which this change takes away. What should happen to them?</p>",
-            self,
+            "C&hange them to",
+            "&Clear the values",
+            "Change schema",
+            "Edit → Undo (Ctrl+Z) brings the values back.",
+            parent,
         )
-        question.setWordWrap(True)
-        self.change_values = QRadioButton("C&hange them to", self)
-        self.replacement = QComboBox(self)
+        self.change_values, self.replacement, self.clear_values = (
+            self.keep,
+            self.choices,
+            self.drop,
+        )
         for text, value in replacements:
             self.replacement.addItem(text, value)
-        self.replacement.setCurrentIndex(preferred)
-        self.clear_values = QRadioButton("&Clear the values", self)
-        group = QButtonGroup(self)
-        group.addButton(self.change_values)
-        group.addButton(self.clear_values)
-        if replacements:
-            self.change_values.setChecked(True)
-        else:
-            self.change_values.setEnabled(False)
-            self.replacement.setEnabled(False)
-            self.clear_values.setChecked(True)
-        self.change_values.toggled.connect(self.replacement.setEnabled)
-        row = QHBoxLayout()
-        row.addWidget(self.change_values)
-        row.addWidget(self.replacement, 1)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Change schema")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(question)
-        layout.addLayout(row)
-        layout.addWidget(self.clear_values)
-        layout.addWidget(QLabel("Edit → Undo (Ctrl+Z) brings the values back.", self))
-        layout.addWidget(self.buttons)
+        self.choices_filled(preferred)
 
     def recode(self) -> dict[str, Any]:
         """Every value taken away ("*") becomes the replacement, or None (cleared)."""
-        return {"*": self.replacement.currentData() if self.change_values.isChecked() else None}
+        return {"*": self.chosen()}
 
 
 class SchemaEditorDialog(QDialog):
