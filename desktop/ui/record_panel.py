@@ -7,7 +7,7 @@ a text field); the window turns that into an undoable command.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -262,12 +262,11 @@ class RecordPanel(QWidget):
         value = span.attributes.get(spec.name)
         host = self.form_host
         if spec.kind == "choice":
-            combo = _ChoiceBox(host)
+            combo = QComboBox(host)
             combo.addItem("—", None)
             for choice in spec.values:
                 combo.addItem(choice, choice)
             combo.setCurrentIndex(max(0, combo.findData(value)) if value is not None else 0)
-            combo.escaped.connect(self.done)
             combo.activated.connect(
                 lambda index, c=combo, s=spec: self._commit(s, c.itemData(index))
             )
@@ -278,17 +277,27 @@ class RecordPanel(QWidget):
             box.clicked.connect(lambda checked, s=spec: self._commit(s, bool(checked)))
             widget = box
         else:
-            line = _LineField(host)
+            line = QLineEdit(host)
             line.setText("" if value is None else _shown(value))
             if spec.kind == "date":
                 line.setPlaceholderText(DATE_HINT)
             elif spec.kind == "number":
                 line.setPlaceholderText("a number")
-            line.escaped.connect(self.done)
             line.editingFinished.connect(lambda f=line, s=spec: self._commit_text(s, f))
             widget = line
         widget.setEnabled(editable)
+        widget.installEventFilter(self)  # Esc in a field: back to the document
         return widget
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Escape
+            and watched in self.fields.values()
+        ):
+            self.done.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def _commit_text(self, spec: AttributeSpec, field: QLineEdit) -> None:
         if self.span is None:
@@ -311,26 +320,6 @@ class RecordPanel(QWidget):
     def _commit(self, spec: AttributeSpec, value: object) -> None:
         if self.span is not None and value != self.span.attributes.get(spec.name):
             self.attributeEdited.emit(self.span, spec.name, value)
-
-
-class _ChoiceBox(QComboBox):
-    escaped = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() == Qt.Key.Key_Escape:
-            self.escaped.emit()
-            return
-        super().keyPressEvent(event)
-
-
-class _LineField(QLineEdit):
-    escaped = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() == Qt.Key.Key_Escape:
-            self.escaped.emit()
-            return
-        super().keyPressEvent(event)
 
 
 def _tooltip(spec: AttributeSpec, span: SpanRecord) -> str:

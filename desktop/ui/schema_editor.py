@@ -67,6 +67,19 @@ def _checked(ok: Callable[[], str | None], error: QLabel, dialog: QDialog) -> No
         dialog.accept()
 
 
+def _lay_out(dialog, form: QFormLayout, problem: Callable[[], str | None]) -> None:
+    """The form, its error line, and OK (which checks ``problem`` first) and Cancel."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.accepted.connect(lambda: _checked(problem, dialog.error, dialog))
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(dialog.error)
+    layout.addWidget(buttons)
+
+
 def _error_label(parent: QWidget) -> QLabel:
     error = QLabel(parent)
     error.setWordWrap(True)
@@ -109,15 +122,7 @@ class AttributeDialog(QDialog):
         form.addRow("&Values:", self.values)
         form.addRow("", self.required)
         form.addRow("&Description:", self.description)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(lambda: _checked(lambda: check(self.spec()), self.error, self))
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        _lay_out(self, form, lambda: check(self.spec()))
         self.kind.currentIndexChanged.connect(self._on_kind_current_changed)
         self._on_kind_current_changed()
 
@@ -181,15 +186,7 @@ class RelationDialog(QDialog):
         form.addRow("", self.required)
         form.addRow("&Key (Alt+):", self.key)
         form.addRow("&Description:", self.description)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(lambda: _checked(lambda: check(self.spec()), self.error, self))
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        _lay_out(self, form, lambda: check(self.spec()))
 
     def spec(self) -> RelationSpec:
         """The relation as filled in (the key upper-case, or None when left empty)."""
