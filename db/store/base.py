@@ -23,6 +23,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from db.records import (
     DocumentRecord,
@@ -66,6 +74,48 @@ class SpanError(StoreError):
 
 class ConflictError(StoreError):
     """The span was changed or deleted by someone else since it was read."""
+
+
+class UnavailableError(StoreError):
+    """The database could not be read or written: a read-only file or folder, a full disk,
+    a lock held too long, a lost connection. Nothing was written; the same action may
+    succeed when retried once the cause is gone. The message says the cause in plain words."""
+
+    def __init__(self, message: str, *, retry: bool = True):
+        super().__init__(message)
+        self.retry = retry
+
+
+# What the databases say, and what it means to an analyst.
+_CAUSES = (
+    ("readonly database", "the project file is read-only"),
+    ("read-only transaction", "the database server accepts no writes (read-only)"),
+    ("unable to open database file", "the project's file or folder cannot be opened or written"),
+    ("disk is full", "the disk is full"),
+    ("could not extend file", "the database server's disk is full"),
+    ("no space left", "the disk is full"),
+    ("database is locked", "another program holds the project locked"),
+    ("disk i/o error", "the disk reported an error"),
+    ("permission denied", "permission to the database was denied"),
+)
+
+
+def first_line(exc: BaseException) -> str:
+    """The driver's own message of a database error, first line only."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def unavailable(exc: BaseException) -> UnavailableError:
+    """The plain-words :class:`UnavailableError` for a driver's or the system's failure."""
+    first = first_line(exc)
+    lowered = str(getattr(exc, "orig", None) or exc).lower()
+    for needle, meaning in _CAUSES:
+        if needle in lowered:
+            return UnavailableError(f"{meaning} ({first})")
+    if isinstance(exc, (InterfaceError, OperationalError)) or "connection" in lowered:
+        return UnavailableError(f"the connection to the database was lost ({first})")
+    return UnavailableError(f"the database failed ({first})")
 
 
 class LabelInUseError(StoreError):
@@ -270,22 +320,48 @@ class StoreBase:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """Check that the database answers; :class:`UnavailableError` says why not."""
+        with self._read() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            with connection.begin():
-                yield connection
+        try:
+            with self.engine.connect() as connection:
+                with connection.begin():
+                    yield connection
+        except (DataError, IntegrityError, ProgrammingError) as exc:
+            raise StoreError(f"the database refused: {first_line(exc)}") from exc
+        except DBAPIError as exc:
+            raise unavailable(exc) from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(dossier_write=True)
-            with connection.begin():
-                yield connection
+        """One transaction for one user action: committed when the block ends, rolled back
+        (nothing written) if anything in it fails.
+
+        A failure of the database itself becomes :class:`UnavailableError`; a unique key
+        that another session took first, :class:`ConflictError`.
+        """
+        try:
+            with self.engine.connect() as connection:
+                connection = connection.execution_options(dossier_write=True)
+                with connection.begin():
+                    yield connection
+        except IntegrityError as exc:
+            raise ConflictError(
+                "another session wrote the same thing at the same time; nothing was changed "
+                f"({first_line(exc)})"
+            ) from exc
+        except (DataError, ProgrammingError) as exc:
+            raise StoreError(f"the database refused the change: {first_line(exc)}") from exc
+        except DBAPIError as exc:
+            raise unavailable(exc) from exc
 
     @staticmethod
     def _bulk_insert(
