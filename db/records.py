@@ -135,6 +135,17 @@ class DeletedSpan:
     relations: tuple[RelationRecord, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class RemovedLabel:
+    """What removing a label did, so that undo can put all of it back: its spans as they
+    were, deleted (with their relations) or moved to another label."""
+
+    label: LabelRecord
+    deleted: tuple[DeletedSpan, ...] = ()
+    moved: tuple[SpanRecord, ...] = ()
+    entity_ids: tuple[int, ...] = ()  # entities (actors) that had the label
+
+
 # --- what an import asks to be written ------------------------------------------------------
 
 
@@ -215,6 +226,7 @@ class NewLabel:
     description: str = ""
     position: int | None = None
     schema: LabelSchema | None = None  # None: keep the project's (or start with none)
+    where: str = ""  # file:line, for error messages
 
 
 @dataclass(slots=True)
@@ -225,12 +237,14 @@ class NewEntity:
     description: str = ""
     aliases: list[str] = field(default_factory=list)
     created_at: str | None = None
+    where: str = ""
 
 
 @dataclass(slots=True)
 class NewAnnotator:
     name: str
     is_gold: bool = False
+    where: str = ""
 
 
 @dataclass(slots=True)

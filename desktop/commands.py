@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from db.records import DeletedSpan, LabelRecord, RelationRecord, SpanRecord
+from db.records import DeletedSpan, LabelRecord, RelationRecord, RemovedLabel, SpanRecord
 from db.schema import LabelSchema
 from db.store import Store
 
@@ -137,16 +137,11 @@ class UpdateSpans:
         self.text = text
 
     def apply(self) -> Change:
-        self.after = [
-            self.store.update_span(span.uuid, expected=span, **self.changes) for span in self.before
-        ]
+        self.after = self.store.update_spans(self.before, **self.changes)
         return Change(self.document_id, updated=list(self.after))
 
     def undo(self) -> Change:
-        restored = [
-            self.store.put_span(before, expected=after)
-            for before, after in zip(self.before, self.after, strict=True)
-        ]
+        restored = self.store.put_spans(self.before, self.after)
         self.before = restored
         return Change(self.document_id, updated=restored)
 
@@ -378,25 +373,19 @@ class RemoveLabel:
         self.store = store
         self.label = label
         self.relabel_to = relabel_to
-        self._spans: list[SpanRecord] = []
-        self._deleted: list[DeletedSpan] = []
+        self._removed: RemovedLabel | None = None
         self.text = f"Remove label {label.name}"
 
     def apply(self) -> LabelChange:
-        self._spans = self.store.spans_where(labels=[self.label.name])
-        if self._spans and self.relabel_to is None:
-            self._deleted = self.store.delete_spans([span.uuid for span in self._spans])
-        self.store.delete_label(self.label.id, relabel_to=self.relabel_to)
-        return LabelChange(spans_changed=bool(self._spans))
+        self._removed = self.store.remove_label(self.label.id, relabel_to=self.relabel_to)
+        return LabelChange(spans_changed=self._spans_changed())
 
     def undo(self) -> LabelChange:
-        self.store.restore_label(self.label)
-        if self._deleted:
-            self.store.restore_spans(self._deleted)
-        else:
-            for span in self._spans:
-                self.store.put_span(span)
-        return LabelChange(spans_changed=bool(self._spans))
+        self.store.restore_label(self.label, removed=self._removed)
+        return LabelChange(spans_changed=self._spans_changed())
+
+    def _spans_changed(self) -> bool:
+        return bool(self._removed and (self._removed.deleted or self._removed.moved))
 
     def redo(self) -> LabelChange:
         return self.apply()

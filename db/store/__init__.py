@@ -17,6 +17,7 @@ from db.store.base import (
     LabelInUseError,
     SpanError,
     StoreError,
+    UnavailableError,
     content_hash,
     new_uuid,
     new_uuids,
@@ -28,6 +29,7 @@ from db.store.labels import LabelsMixin
 from db.store.relations import RelationsMixin
 from db.store.review import ReviewMixin
 from db.store.schemas import SchemaInUseError, SchemasMixin
+from db.store.span_edits import SpanEditsMixin
 from db.store.spans import SpansMixin
 from db.store.suggestions import SuggestionsMixin
 
@@ -38,6 +40,7 @@ __all__ = [
     "SpanError",
     "Store",
     "StoreError",
+    "UnavailableError",
     "content_hash",
     "new_uuid",
     "new_uuids",
@@ -49,6 +52,7 @@ class Store(
     SchemasMixin,
     DocumentsMixin,
     SpansMixin,
+    SpanEditsMixin,
     SuggestionsMixin,
     RelationsMixin,
     ReviewMixin,

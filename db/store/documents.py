@@ -10,9 +10,7 @@ from sqlalchemy import (
     Connection,
     delete,
     func,
-    insert,
     select,
-    update,
 )
 
 from db.records import (
@@ -138,26 +136,19 @@ class DocumentsMixin(StoreBase):
     def _mark_in_progress(
         self, connection: Connection, document_id: int, annotator_id: int
     ) -> None:
-        current = connection.execute(
-            select(STATE.c.status).where(
-                STATE.c.document_id == document_id, STATE.c.annotator_id == annotator_id
-            )
-        ).scalar()
-        if current is None:
-            connection.execute(
-                insert(STATE).values(
-                    document_id=document_id,
-                    annotator_id=annotator_id,
-                    status="in_progress",
-                    updated_at=utcnow(),
-                )
-            )
-        elif current == "not_started":
-            connection.execute(
-                update(STATE)
-                .where(STATE.c.document_id == document_id, STATE.c.annotator_id == annotator_id)
-                .values(status="in_progress", updated_at=utcnow())
-            )
+        """An accepted span starts a document for its annotator: not started becomes in
+        progress, done stays done. One statement, so two sessions making the annotator's
+        first span on a document at once both succeed."""
+        quote = connection.dialect.identifier_preparer.quote
+        self._bulk_insert(
+            connection,
+            STATE,
+            ("document_id", "annotator_id", "status", "updated_at"),
+            [(document_id, annotator_id, "in_progress", utcnow())],
+            "ON CONFLICT (document_id, annotator_id) DO UPDATE SET "
+            "status = excluded.status, updated_at = excluded.updated_at "
+            f"WHERE {quote(STATE.name)}.status = 'not_started'",
+        )
 
     def _mark_started(self, connection: Connection, pairs: Iterable[tuple[int, int]]) -> None:
         """Mark documents in progress for annotators who now have accepted spans on them,

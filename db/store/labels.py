@@ -18,6 +18,7 @@ from sqlalchemy import (
 from db.records import (
     AnnotatorRecord,
     LabelRecord,
+    RemovedLabel,
 )
 from db.schema import LabelSchema, default_schemas
 from db.store.base import (
@@ -29,6 +30,7 @@ from db.store.base import (
     SpanError,
     StoreBase,
     StoreError,
+    chunks,
     label_record,
 )
 from db.tables import (
@@ -201,32 +203,55 @@ class LabelsMixin(StoreBase):
         label) or ``delete_spans``; otherwise :class:`LabelInUseError`. Returns the number
         of spans moved or deleted."""
         with self._write() as connection:
-            name = connection.execute(select(LABEL.c.name).where(LABEL.c.id == label_id)).scalar()
-            if name is None:
-                raise StoreError(f"no label with id {label_id}")
-            count = connection.execute(
-                select(func.count()).select_from(SPAN).where(SPAN.c.label_id == label_id)
-            ).scalar_one()
-            if count and relabel_to is None and not delete_spans:
-                raise LabelInUseError(name, count)
-            if count and relabel_to is not None:
-                if relabel_to == label_id:
-                    raise StoreError("cannot move spans to the label being removed")
-                connection.execute(
-                    update(SPAN)
-                    .where(SPAN.c.label_id == label_id)
-                    .values(label_id=relabel_to, updated_at=utcnow(), version=SPAN.c.version + 1)
-                )
-            elif count:
-                connection.execute(delete(SPAN).where(SPAN.c.label_id == label_id))
-            connection.execute(
-                update(ENTITY).where(ENTITY.c.label_id == label_id).values(label_id=relabel_to)
-            )
-            connection.execute(delete(LABEL).where(LABEL.c.id == label_id))
-        return count
+            removed = self._remove_label(connection, label_id, relabel_to, delete_spans)
+        return len(removed.deleted) + len(removed.moved)
 
-    def restore_label(self, record: LabelRecord) -> LabelRecord:
-        """Put a removed label back exactly, with its id (undo of a removal)."""
+    def remove_label(self, label_id: int, *, relabel_to: int | None = None) -> RemovedLabel:
+        """Remove a label with its spans in one transaction: they move to ``relabel_to``, or
+        are deleted with their relations. Returns what :meth:`restore_label` puts back."""
+        with self._write() as connection:
+            return self._remove_label(connection, label_id, relabel_to, True)
+
+    def _remove_label(
+        self, connection: Connection, label_id: int, relabel_to: int | None, delete_spans: bool
+    ) -> RemovedLabel:
+        row = connection.execute(select(LABEL).where(LABEL.c.id == label_id)).first()
+        if row is None:
+            raise StoreError(f"no label with id {label_id}")
+        label = label_record(row)
+        uuids = list(
+            connection.execute(select(SPAN.c.uuid).where(SPAN.c.label_id == label_id)).scalars()
+        )
+        self._lock_spans(connection, uuids)
+        spans = self._spans_by_uuid(connection, uuids)
+        if spans and relabel_to is None and not delete_spans:
+            raise LabelInUseError(label.name, len(spans))
+        deleted: list = []
+        if spans and relabel_to is not None:
+            if relabel_to == label_id:
+                raise StoreError("cannot move spans to the label being removed")
+            connection.execute(
+                update(SPAN)
+                .where(SPAN.c.label_id == label_id)
+                .values(label_id=relabel_to, updated_at=utcnow(), version=SPAN.c.version + 1)
+            )
+        elif spans:
+            deleted = self._delete(connection, [span.uuid for span in spans], None, {})
+        entity_ids = tuple(
+            connection.execute(select(ENTITY.c.id).where(ENTITY.c.label_id == label_id)).scalars()
+        )
+        connection.execute(
+            update(ENTITY).where(ENTITY.c.label_id == label_id).values(label_id=relabel_to)
+        )
+        connection.execute(delete(LABEL).where(LABEL.c.id == label_id))
+        moved = tuple(spans) if relabel_to is not None else ()
+        return RemovedLabel(label, tuple(deleted), moved, entity_ids)
+
+    def restore_label(
+        self, record: LabelRecord, *, removed: RemovedLabel | None = None
+    ) -> LabelRecord:
+        """Put a removed label back exactly, with its id (undo of a removal), and, given
+        what :meth:`remove_label` returned, its spans as they were: all in one transaction."""
         with self._write() as connection:
             self._check_label_fields(connection, record.name, record.shortcut, None)
             connection.execute(
@@ -241,6 +266,17 @@ class LabelsMixin(StoreBase):
                     schema=record.schema.to_json(),
                 )
             )
+            if removed is not None:
+                if removed.deleted:
+                    self._restore(connection, removed.deleted)
+                uuids = [span.uuid for span in removed.moved]
+                self._lock_spans(connection, uuids)
+                for span in removed.moved:
+                    self._put(connection, span, None, None)
+                for chunk in chunks(list(removed.entity_ids)):
+                    connection.execute(
+                        update(ENTITY).where(ENTITY.c.id.in_(chunk)).values(label_id=record.id)
+                    )
         return self.label(record.id)
 
     def _rename_targets(self, connection: Connection, label_id: int, new_name: str) -> None:

@@ -61,6 +61,9 @@ class RelationsMixin(StoreBase):
         in the same transaction (a claim's new source replacing its old one).
         """
         with self._write() as connection:
+            # Hold both spans: a colleague's relabel or delete waits, and so does another
+            # relation to the same head (a claim has one source, not two racing ones).
+            self._lock_spans(connection, [head_uuid, tail_uuid])
             rows = {
                 row.uuid: row
                 for row in connection.execute(
@@ -120,7 +123,9 @@ class RelationsMixin(StoreBase):
         query, _, _ = relation_select()
         with self._write() as connection:
             row = connection.execute(query.where(RELATION.c.uuid == relation_uuid)).first()
-            connection.execute(delete(RELATION).where(RELATION.c.uuid == relation_uuid))
+            result = connection.execute(delete(RELATION).where(RELATION.c.uuid == relation_uuid))
+            if result.rowcount != 1:  # another session removed it first
+                return None
         return RelationRecord(*row) if row else None
 
     def restore_relations(

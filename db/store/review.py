@@ -24,6 +24,7 @@ from db.store.base import (
     REVIEW,
     SPAN,
     STATE,
+    ConflictError,
     SpanError,
     StoreBase,
     StoreError,
@@ -129,6 +130,7 @@ class ReviewMixin(StoreBase):
         self, connection: Connection, gold_id: int, labels, text: str, reviewer_id: int, entry
     ) -> tuple[ReviewDecisionRecord, list[SpanRecord], list[DeletedSpan]]:
         removed: list[DeletedSpan] = []
+        self._lock_spans(connection, entry.get("remove_gold", ()))
         for span_uuid in entry.get("remove_gold", ()):
             span = self._get_span(connection, span_uuid)
             if span.annotator_id != gold_id:
@@ -196,10 +198,19 @@ class ReviewMixin(StoreBase):
         the gold spans they wrote, and put back the gold spans they removed (without
         relations: a review keeps none of a removed gold span's)."""
         with self._write() as connection:
+            self._lock_spans(connection, gold_uuids)
+            taken = 0
             for chunk in chunks(list(decision_uuids)):
-                connection.execute(delete(REVIEW).where(REVIEW.c.uuid.in_(chunk)))
+                taken += connection.execute(delete(REVIEW).where(REVIEW.c.uuid.in_(chunk))).rowcount
+            if taken != len(set(decision_uuids)):
+                raise ConflictError("this review decision was taken back elsewhere")
+            gone = 0
             for chunk in chunks(list(gold_uuids)):
-                connection.execute(delete(SPAN).where(SPAN.c.uuid.in_(chunk)))
+                gone += connection.execute(delete(SPAN).where(SPAN.c.uuid.in_(chunk))).rowcount
+            if gone != len(set(gold_uuids)):
+                raise ConflictError("a gold span of this decision was removed elsewhere")
+            if self._spans_by_uuid(connection, [item.span.uuid for item in restore]):
+                raise ConflictError("a gold span this decision removed is already back")
             for item in restore:
                 self._insert_snapshot(connection, item.span)
 

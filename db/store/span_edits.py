@@ -1,0 +1,315 @@
+"""Edits to existing spans: change, delete, put back; one transaction per user action.
+
+Every edit names what it was based on (the version the caller saw, or the span as the
+caller saw it) and is refused with :class:`ConflictError` if the span has changed since.
+The check and the write happen in one transaction with the span's row held (see
+``_lock_spans``), so of two sessions racing on one span exactly one wins. An action on
+many spans (accept all, relabel several, a label removed with its spans) is all or
+nothing: one refusal, or a crash, leaves every span as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, or_, select, update
+
+from db.records import DeletedSpan, RelationRecord, SpanRecord
+from db.store.base import (
+    RELATION,
+    SPAN,
+    ConflictError,
+    StoreBase,
+    StoreError,
+    check_unchanged,
+    chunks,
+    relation_select,
+)
+from db.tables import utcnow
+
+EDITABLE = frozenset(
+    {
+        "label_id",
+        "note",
+        "status",
+        "origin",
+        "attributes",
+        "entity_uuid",
+        "confidence",
+        "start",
+        "end",
+        "annotator_id",
+    }
+)
+
+
+def _check_fields(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise StoreError(f"spans have no field {sorted(unknown)[0]!r}")
+
+
+class SpanEditsMixin(StoreBase):
+    def update_span(
+        self,
+        span_uuid: str,
+        expected_version: int | None = None,
+        *,
+        expected: SpanRecord | None = None,
+        **changes: Any,
+    ) -> SpanRecord:
+        """Change a span's ``label_id``, ``note``, ``status``, ``origin``, ``attributes``,
+        ``entity_uuid``, ``confidence``, ``annotator_id`` or offsets (``start``, ``end``).
+
+        ``expected_version`` is the version the caller last saw, or ``expected`` the span as
+        the caller last saw it; if the span has changed since, :class:`ConflictError` is
+        raised and nothing is written.
+        """
+        _check_fields(changes)
+        with self._write() as connection:
+            self._lock_spans(connection, [span_uuid])
+            return self._update(connection, span_uuid, expected_version, expected, changes)
+
+    def update_spans(self, spans: Sequence[SpanRecord], **changes: Any) -> list[SpanRecord]:
+        """Make the same change to several spans in one transaction (accept all, relabel
+        several): each must still be as ``spans`` has it, or nothing is written."""
+        _check_fields(changes)
+        with self._write() as connection:
+            self._lock_spans(connection, [span.uuid for span in spans])
+            return [self._update(connection, span.uuid, None, span, changes) for span in spans]
+
+    def _update(
+        self,
+        connection: Connection,
+        span_uuid: str,
+        expected_version: int | None,
+        expected: SpanRecord | None,
+        changes: dict[str, Any],
+    ) -> SpanRecord:
+        current = self._get_span(connection, span_uuid)
+        check_unchanged(current, expected_version, expected)
+        values = dict(changes)
+        if "entity_uuid" in values:
+            values["entity_id"] = self._entity_id(connection, values.pop("entity_uuid"))
+        self._check_status(
+            values.get("status", current.status), values.get("origin", current.origin)
+        )
+        if "attributes" in values or values.get("label_id", current.label_id) != current.label_id:
+            # A relabelled span keeps its values only where the new label allows them.
+            self._check_attributes(
+                self._schemas(connection),
+                values.get("label_id", current.label_id),
+                values.get("attributes", current.attributes),
+            )
+        if "start" in values or "end" in values:
+            start = values.get("start", current.start)
+            end = values.get("end", current.end)
+            values["text"] = self._covered_text(connection, current.document_id, start, end)
+        values["updated_at"] = utcnow()
+        values["version"] = current.version + 1
+        result = connection.execute(
+            update(SPAN)
+            .where(SPAN.c.uuid == span_uuid, SPAN.c.version == current.version)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise ConflictError(f"span {span_uuid} was changed elsewhere")
+        if values.get("status") == "accepted":
+            self._mark_in_progress(
+                connection, current.document_id, values.get("annotator_id", current.annotator_id)
+            )
+        return self._get_span(connection, span_uuid)
+
+    def set_span_status(self, span_uuids: Sequence[str], status: str) -> list[SpanRecord]:
+        """Accept or reject many spans at once, whatever they look like now (scripts)."""
+        self._check_status(status, "manual")
+        with self._write() as connection:
+            self._lock_spans(connection, span_uuids)
+            now = utcnow()
+            for chunk in chunks(list(span_uuids)):
+                connection.execute(
+                    update(SPAN)
+                    .where(SPAN.c.uuid.in_(chunk))
+                    .values(status=status, updated_at=now, version=SPAN.c.version + 1)
+                )
+            return self._spans_by_uuid(connection, list(span_uuids))
+
+    def delete_span(
+        self,
+        span_uuid: str,
+        expected_version: int | None = None,
+        *,
+        expected: SpanRecord | None = None,
+    ) -> DeletedSpan:
+        """Delete a span and the relations that touch it; returns what undo needs."""
+        return self.delete_spans(
+            [span_uuid], expected_version, expected=[expected] if expected else None
+        )[0]
+
+    def delete_spans(
+        self,
+        span_uuids: Sequence[str],
+        expected_version: int | None = None,
+        *,
+        expected: Sequence[SpanRecord] | None = None,
+    ) -> list[DeletedSpan]:
+        """Delete spans (with their relations) in one transaction; ``expected`` (the spans
+        as the caller saw them) refuses the deletion if any has changed since."""
+        seen = {span.uuid: span for span in expected} if expected else {}
+        with self._write() as connection:
+            self._lock_spans(connection, span_uuids)
+            return self._delete(connection, span_uuids, expected_version, seen)
+
+    def _delete(
+        self,
+        connection: Connection,
+        span_uuids: Sequence[str],
+        expected_version: int | None,
+        seen: dict[str, SpanRecord],
+    ) -> list[DeletedSpan]:
+        deleted = []
+        query, head, tail = relation_select()
+        for span_uuid in span_uuids:
+            span = self._get_span(connection, span_uuid)
+            check_unchanged(span, expected_version, seen.get(span_uuid))
+            relations = tuple(
+                RelationRecord(*row)
+                for row in connection.execute(
+                    query.where(or_(head.c.id == span.id, tail.c.id == span.id))
+                )
+            )
+            result = connection.execute(
+                delete(SPAN).where(SPAN.c.id == span.id, SPAN.c.version == span.version)
+            )
+            if result.rowcount != 1:
+                raise ConflictError(f"span “{span.text[:40]}” was changed elsewhere")
+            deleted.append(DeletedSpan(span, relations))
+        return deleted
+
+    def _insert_snapshot(self, connection: Connection, span: SpanRecord) -> None:
+        """Insert a span exactly as a snapshot has it, id and uuid included."""
+        connection.execute(
+            insert(SPAN).values(
+                id=span.id,
+                uuid=span.uuid,
+                document_id=span.document_id,
+                label_id=span.label_id,
+                annotator_id=span.annotator_id,
+                start=span.start,
+                end=span.end,
+                text=span.text,
+                status=span.status,
+                origin=span.origin,
+                confidence=span.confidence,
+                note=span.note,
+                attributes=span.attributes,
+                entity_id=self._entity_id(connection, span.entity_uuid),
+                created_at=span.created_at,
+                updated_at=span.updated_at,
+                version=span.version,
+            )
+        )
+
+    def restore_spans(self, deleted: Sequence[DeletedSpan]) -> list[SpanRecord]:
+        """Put deleted spans back exactly as they were, relations included (undo)."""
+        with self._write() as connection:
+            return self._restore(connection, deleted)
+
+    def _restore(self, connection: Connection, deleted: Sequence[DeletedSpan]) -> list[SpanRecord]:
+        uuids = [item.span.uuid for item in deleted]
+        back = self._spans_by_uuid(connection, uuids)
+        if back:
+            raise ConflictError(
+                f"span “{back[0].text[:40]}” is already there: it was put back elsewhere"
+            )
+        for item in deleted:
+            self._insert_snapshot(connection, item.span)
+        seen = set()
+        for item in deleted:
+            for relation in item.relations:
+                if relation.uuid in seen:
+                    continue
+                seen.add(relation.uuid)
+                ids = dict(
+                    connection.execute(
+                        select(SPAN.c.uuid, SPAN.c.id).where(
+                            SPAN.c.uuid.in_([relation.head_uuid, relation.tail_uuid])
+                        )
+                    ).all()
+                )
+                if relation.head_uuid in ids and relation.tail_uuid in ids:
+                    connection.execute(
+                        insert(RELATION).values(
+                            id=relation.id,
+                            uuid=relation.uuid,
+                            type=relation.type,
+                            head_id=ids[relation.head_uuid],
+                            tail_id=ids[relation.tail_uuid],
+                            annotator_id=self._annotator_id(connection, relation.annotator),
+                            created_at=relation.created_at,
+                        )
+                    )
+        return self._spans_by_uuid(connection, uuids)
+
+    def restore_span(self, deleted: DeletedSpan) -> SpanRecord:
+        return self.restore_spans([deleted])[0]
+
+    def put_span(
+        self,
+        snapshot: SpanRecord,
+        expected_version: int | None = None,
+        *,
+        expected: SpanRecord | None = None,
+    ) -> SpanRecord:
+        """Write a span back to the content of ``snapshot`` (undo of an edit).
+
+        The version still moves forward, so that anyone holding the undone state sees a
+        conflict; ``expected_version`` or ``expected`` is what the caller last saw.
+        """
+        with self._write() as connection:
+            self._lock_spans(connection, [snapshot.uuid])
+            return self._put(connection, snapshot, expected_version, expected)
+
+    def put_spans(
+        self, snapshots: Sequence[SpanRecord], expected: Sequence[SpanRecord | None]
+    ) -> list[SpanRecord]:
+        """:meth:`put_span` for several spans in one transaction: all back, or none."""
+        with self._write() as connection:
+            self._lock_spans(connection, [snapshot.uuid for snapshot in snapshots])
+            return [
+                self._put(connection, snapshot, None, seen)
+                for snapshot, seen in zip(snapshots, expected, strict=True)
+            ]
+
+    def _put(
+        self,
+        connection: Connection,
+        snapshot: SpanRecord,
+        expected_version: int | None,
+        expected: SpanRecord | None,
+    ) -> SpanRecord:
+        current = self._get_span(connection, snapshot.uuid)
+        check_unchanged(current, expected_version, expected)
+        result = connection.execute(
+            update(SPAN)
+            .where(SPAN.c.uuid == snapshot.uuid, SPAN.c.version == current.version)
+            .values(
+                label_id=snapshot.label_id,
+                annotator_id=snapshot.annotator_id,
+                start=snapshot.start,
+                end=snapshot.end,
+                text=snapshot.text,
+                status=snapshot.status,
+                origin=snapshot.origin,
+                confidence=snapshot.confidence,
+                note=snapshot.note,
+                attributes=snapshot.attributes,
+                entity_id=self._entity_id(connection, snapshot.entity_uuid),
+                updated_at=utcnow(),
+                version=current.version + 1,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConflictError(f"span {snapshot.uuid} was changed elsewhere")
+        return self._get_span(connection, snapshot.uuid)
