@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from db.records import DeletedSpan, LabelRecord, RelationRecord, RemovedLabel, SpanRecord
 from db.schema import LabelSchema
-from db.store import Store
+from db.store import ConflictError, Store
 
 
 @dataclass(slots=True)
@@ -240,7 +240,8 @@ class DeleteRelation:
         self.text = f"Remove {relation.type} link"
 
     def apply(self) -> Change:
-        self.store.delete_relation(self.relation.uuid)
+        if self.store.delete_relation(self.relation.uuid) is None:
+            raise ConflictError(f"this {self.relation.type} link was removed elsewhere")
         return Change(self.document_id, relations_removed=[self.relation.uuid])
 
     def undo(self) -> Change:

@@ -134,8 +134,13 @@ class RelationsMixin(StoreBase):
         """Put relations back exactly as they were, ids included, after removing the
         relations ``remove`` names, in one transaction (undo of adding or replacing)."""
         with self._write() as connection:
+            gone = 0
             for chunk in chunks(list(remove)):
-                connection.execute(delete(RELATION).where(RELATION.c.uuid.in_(chunk)))
+                gone += connection.execute(
+                    delete(RELATION).where(RELATION.c.uuid.in_(chunk))
+                ).rowcount
+            if gone != len(set(remove)):
+                raise ConflictError("a link to take away was removed elsewhere")
             for relation in relations:
                 ids = dict(
                     connection.execute(

@@ -244,3 +244,25 @@ def test_removing_a_label_with_its_spans_is_one_step(store):
     assert sorted((s.uuid, s.label, s.version) for s in store.spans(document)) == before
     assert store.relations(document) == relations
     assert store.label_by_name("Claim") == claim
+
+
+def test_a_link_removed_in_two_windows_comes_back_once(two, document):
+    a, b = two
+    me = a.ensure_annotator("me")
+    claim = a.add_span(document, a.label_by_name("Claim").id, me.id, 17, 72)
+    source = a.add_span(document, a.label_by_name("Actor").id, me.id, 0, 16)
+    link = a.add_relation(claim.uuid, source.uuid, "source", me.id)
+    first = commands.DeleteRelation(a, link, document)
+    second = commands.DeleteRelation(b, link, document)
+    first.apply()
+    with pytest.raises(ConflictError, match="removed elsewhere"):
+        second.apply()
+    first.undo()
+    assert [r.uuid for r in a.relations(document)] == [link.uuid]
+    # Undoing the link's making in a window that did not see it go is refused whole.
+    add = commands.AddRelation(b, claim, source, "source", me.id)
+    add.relation = link
+    first.apply()
+    with pytest.raises(ConflictError, match="removed elsewhere"):
+        add.undo()
+    assert a.relations(document) == []
