@@ -112,3 +112,15 @@ def test_removing_a_label_in_use_and_undoing_it(store, document):
     assert [s.label for s in store.spans(document)] == ["Claim"]
     move.undo()
     assert [s.label for s in store.spans(document)] == ["Actor"]
+
+
+def test_the_first_tag_starts_the_document_and_says_so_once(store, document):
+    me = store.ensure_annotator("me")
+    actor = store.label_by_name("Actor").id
+    first = commands.AddSpan(store, document, actor, me.id, 0, 6).apply()
+    assert first.status == "in_progress"
+    assert store.document_status(document, me.id) == "in_progress"
+    assert commands.AddSpan(store, document, actor, me.id, 7, 16).apply().status is None
+    store.set_document_status(document, me.id, "done")
+    assert commands.AddSpan(store, document, actor, me.id, 63, 72).apply().status is None
+    assert store.document_status(document, me.id) == "done"
