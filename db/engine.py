@@ -46,6 +46,28 @@ class NoProjectError(DatabaseError):
         super().__init__(f"no project at {where}" + (f" ({detail})" if detail else ""))
 
 
+class EmptyDatabaseError(DatabaseError):
+    """The file exists but holds no Dossier project: it is empty, or an SQLite database
+    with no tables. It is made a project only when the user says so
+    (``open_engine(..., take_over_empty=True)``), never silently.
+
+    ``where`` is the file; ``detail`` says which of the two it is.
+    """
+
+    def __init__(self, where: str, detail: str):
+        self.where = where
+        self.detail = detail
+        super().__init__(
+            f"{where}: the file exists but holds no Dossier project ({detail}); it was left "
+            "untouched. Choose another file for a new project, or remove this one first"
+        )
+
+
+# Tables every Dossier schema has had: a database with an Alembic version but without
+# them is another application's, not a project from a newer Dossier.
+DOSSIER_TABLES = frozenset({"document", "label", "annotation"})
+
+
 def database_url(path_or_url: str | Path) -> str:
     """Turn what a user typed after ``--db`` into an SQLAlchemy URL.
 
@@ -131,8 +153,8 @@ def _known_revisions() -> set[str]:
     return {rev.revision for rev in script.walk_revisions()}
 
 
-def _sqlite_revision(path: Path) -> tuple[bool, str | None]:
-    """Read (has tables, alembic revision) without writing a byte beside the file either."""
+def _sqlite_revision(path: Path) -> tuple[set[str], str | None]:
+    """Read (its tables, alembic revision) without writing a byte beside the file either."""
     # Without a WAL file the database is all in the main file, and immutable=1 keeps SQLite
     # from creating -wal and -shm files just to read it.
     wal = path.with_name(path.name + "-wal")
@@ -144,27 +166,41 @@ def _sqlite_revision(path: Path) -> tuple[bool, str | None]:
     try:
         tables = {
             row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            for row in connection.execute(
+                # SQLite's own tables (sqlite_sequence, sqlite_stat1) are no one's data.
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            )
         }
         revision = None
         if "alembic_version" in tables:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             revision = row[0] if row else None
-        return bool(tables), revision
+        return tables, revision
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path}: not a Dossier database ({exc})") from exc
     finally:
         connection.close()
 
 
-def _refuse_unknown(where: str, revision: str | None, has_tables: bool) -> None:
+def _refuse_unknown(where: str, revision: str | None, tables: set[str]) -> None:
+    """Refuse a database this Dossier must not open, leaving it untouched: tables without
+    a schema version, another application's Alembic database (a version, but not Dossier's
+    tables), or a project from a newer Dossier (Dossier's tables, an unknown version)."""
     if revision is None:
-        if has_tables:
+        if tables:
             raise DatabaseError(
                 f"{where}: this database has tables but no Dossier schema version; "
                 "it was not made by Dossier and was left untouched"
             )
         return
+    missing = DOSSIER_TABLES - tables
+    if missing:
+        raise DatabaseError(
+            f"{where}: not a Dossier project: this database has a schema version "
+            f"({revision}) but not Dossier's tables (no {', '.join(sorted(missing))}); "
+            "it belongs to another application and was left untouched"
+        )
     if revision not in _known_revisions():
         raise NewerSchemaError(
             f"{where}: this project was written by a newer version of Dossier "
@@ -227,17 +263,21 @@ def _parse(path_or_url: str | Path) -> tuple[str, URL, str]:
     return url, parsed, text
 
 
-def _sqlite_revision_or_create(path: Path, create: bool) -> str | None:
+def _sqlite_revision_or_create(
+    path: Path, create: bool, take_over_empty: bool = False
+) -> str | None:
     """The schema revision of an SQLite project, or None for one yet to be created (its
-    folder is made then). Refuses a folder, a file that is not Dossier's and, without
-    ``create``, a missing or empty file."""
+    folder is made then). Refuses a folder, a file that is not Dossier's, without
+    ``create`` a missing or empty file, and without ``take_over_empty`` an empty one."""
     if path.is_dir():
         raise DatabaseError(f"{path}: is a folder, not a project file")
     if path.exists() and path.stat().st_size > 0:
-        has_tables, revision = _sqlite_revision(path)
-        if not has_tables and not create:
+        tables, revision = _sqlite_revision(path)
+        if not tables and not create:
             raise NoProjectError(str(path), "the database in it is empty")
-        _refuse_unknown(str(path), revision, has_tables)
+        if not tables and not take_over_empty:
+            raise EmptyDatabaseError(str(path), "an SQLite database with no tables")
+        _refuse_unknown(str(path), revision, tables)
         return revision
     if not create:
         if path.parent.exists() and not path.parent.is_dir():
@@ -245,6 +285,8 @@ def _sqlite_revision_or_create(path: Path, create: bool) -> str | None:
         if not path.parent.exists():
             raise NoProjectError(str(path), f"the folder {path.parent} does not exist")
         raise NoProjectError(str(path), "the file is empty" if path.exists() else None)
+    if path.exists() and not take_over_empty:
+        raise EmptyDatabaseError(str(path), "0 bytes")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -269,35 +311,41 @@ def _engine(url: str, parsed: URL, where: str) -> Engine:
         ) from None
 
 
-def open_engine(path_or_url: str | Path, *, create: bool = True) -> OpenedDatabase:
+def open_engine(
+    path_or_url: str | Path, *, create: bool = True, take_over_empty: bool = False
+) -> OpenedDatabase:
     """Open a project database, creating or migrating it to the current schema.
 
-    With ``create`` false, a missing SQLite file (or an empty one) and a database without
-    Dossier's schema raise :class:`NoProjectError`, and nothing is created: not the file,
-    not its folder. Raises :class:`NewerSchemaError` for a database written by a newer
-    Dossier and :class:`DatabaseError` for anything else that cannot be opened (a folder,
-    a file that is not Dossier's, a missing driver, an unreachable server); the message
+    A new project is made where no SQLite file is (with ``create``), or in a database
+    server's empty database. An SQLite file that exists but holds no tables (zero bytes,
+    or a database without tables) raises :class:`EmptyDatabaseError` unless
+    ``take_over_empty`` says to make it a project. With ``create`` false, a missing or
+    empty SQLite file and a database without Dossier's schema raise
+    :class:`NoProjectError`, and nothing is created: not the file, not its folder. Raises
+    :class:`NewerSchemaError` for a database written by a newer Dossier and
+    :class:`DatabaseError` for anything else that cannot be opened (a folder, a file or
+    database that is not Dossier's, a missing driver, an unreachable server); the message
     names the project, never with its password, and nothing is modified.
     """
     url, parsed, where = _parse(path_or_url)
     path = _sqlite_path(url)
     revision: str | None = None
-    has_tables = False
+    tables: set[str] = set()
     if path is not None:
-        revision = _sqlite_revision_or_create(path, create)
+        revision = _sqlite_revision_or_create(path, create, take_over_empty)
     engine = _engine(url, parsed, where)
     try:
         try:
             with engine.connect() as connection:
                 if path is None:
                     revision = MigrationContext.configure(connection).get_current_revision()
-                    has_tables = bool(inspect(connection).get_table_names())
+                    tables = set(inspect(connection).get_table_names())
         except DBAPIError as exc:
             raise DatabaseError(f"cannot open {where}: {_driver_message(exc, parsed)}") from None
         if path is None:
-            if revision is None and not has_tables and not create:
+            if revision is None and not tables and not create:
                 raise NoProjectError(where)
-            _refuse_unknown(where, revision, has_tables)
+            _refuse_unknown(where, revision, tables)
         backup = None
         try:
             if path is not None and revision is not None and revision != head_revision():

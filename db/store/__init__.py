@@ -62,13 +62,17 @@ class Store(
     """A project's database. Open one with :meth:`Store.open`; close it with :meth:`close`."""
 
     @classmethod
-    def open(cls, path_or_url: str | Path, *, create: bool = True) -> Store:
+    def open(
+        cls, path_or_url: str | Path, *, create: bool = True, take_over_empty: bool = False
+    ) -> Store:
         """Open (creating or migrating) the project at a path or SQLAlchemy URL.
 
         With ``create`` false a missing project is :class:`db.engine.NoProjectError`
-        instead of a new, empty one.
+        instead of a new, empty one. An SQLite file that exists but holds no tables is
+        :class:`db.engine.EmptyDatabaseError` unless ``take_over_empty`` (the user agreed
+        to make it a project).
         """
-        opened = open_engine(path_or_url, create=create)
+        opened = open_engine(path_or_url, create=create, take_over_empty=take_over_empty)
         store = cls(opened.engine, backup=opened.backup)
         if opened.created:
             store._seed_labels()
