@@ -6,6 +6,7 @@ Qt-free. Exit codes: 0 on success, 2 on bad input (with ``file:line: reason`` on
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,10 +15,12 @@ from typing import Annotated
 
 import click
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from db.engine import DatabaseError, NoProjectError
 from db.records import ExportFilter
-from db.store import Store
+from db.store import Store, StoreError
+from db.store.base import unavailable
 from desktop import __version__
 from desktop.paths import project_location
 
@@ -68,12 +71,29 @@ def project(ctx: typer.Context, db: str | None, *, create: bool = False) -> Iter
             else f" (import articles with `dossier import` to create one, or check the {checked})"
         )
         raise fail(f"dossier: {exc}{hint}") from None
-    except DatabaseError as exc:
+    except (DatabaseError, StoreError) as exc:
         raise fail(f"dossier: {exc}") from None
+    except (DBAPIError, sqlite3.Error, OSError) as exc:
+        raise fail(f"dossier: cannot open the project: {unavailable(exc)}") from None
+    # Whatever the command, a database that fails (read-only, locked, gone, full) or a file
+    # that cannot be written is one line and exit 2, never a traceback.
+    command = f"dossier {ctx.info_name}" if ctx.info_name else "dossier"
     try:
         yield store
+    except StoreError as exc:
+        raise fail(f"{command}: {exc}") from None
+    except (DBAPIError, sqlite3.Error) as exc:
+        raise fail(f"{command}: {unavailable(exc)}") from None
+    except OSError as exc:
+        raise fail(f"{command}: {_os_reason(exc)}") from None
     finally:
         store.close()
+
+
+def _os_reason(exc: OSError) -> str:
+    """An operating system's refusal in one line: the file, then why."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason
 
 
 def check_output_folder(command: str, output: Path) -> None:
@@ -825,6 +845,12 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except StoreError as exc:  # outside a command's project (the window's start, say)
+        return fail(f"dossier: {exc}").exit_code
+    except (DBAPIError, sqlite3.Error) as exc:
+        return fail(f"dossier: {unavailable(exc)}").exit_code
+    except OSError as exc:
+        return fail(f"dossier: {_os_reason(exc)}").exit_code
     return 0
 
 

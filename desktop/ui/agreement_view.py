@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.store import StoreError
 from desktop.review.agreement import (
     AgreementReport,
     AttributeAgreement,
@@ -570,15 +571,20 @@ class AgreementDialog(QDialog):
         checked before; see :func:`checklist.annotators_to_compare`)."""
         session = self.session
         store, document = session.store, session.document
+        try:
+            annotators, count = store.annotators(), store.document_count()
+        except StoreError as exc:
+            session.report_read_failure(exc, "The lists to compare may be out of date.", None)
+            return
         rows = checklist.annotators_to_compare(
-            store.annotators(),
+            annotators,
             session.annotator.name,
             self.checked() if annotators is None else annotators,
             gold=True,
         )
         checklist.fill(self.annotators, rows)
         only = [document.id] if document is not None else None
-        checklist.fill_scope(self.documents, store.document_count(), document, only)
+        checklist.fill_scope(self.documents, count, document, only)
         self._on_annotators_changed()
 
     def checked(self) -> list[str]:

@@ -84,6 +84,7 @@ SHORTCUTS = (
             ("Undo / redo any change", "Ctrl+Z / Ctrl+Shift+Z"),
             ("Import / export", "Ctrl+I / Ctrl+E"),
             ("Labels / preferences", "Ctrl+L / Ctrl+,"),
+            ("A change that was not saved: try it again / dismiss the message", "F5 / Esc"),
         ),
     ),
 )

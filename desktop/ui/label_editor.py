@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.records import LabelRecord
+from db.store import StoreError
 from desktop import commands
 from desktop.ui.in_use_dialog import InUseDialog
 from desktop.ui.schema_editor import SchemaEditorDialog
@@ -224,7 +225,11 @@ class LabelEditorDialog(QDialog):
         if label is None:
             return
         relabel_to = None
-        count = self.session.store.label_usage(label.id)
+        try:
+            count = self.session.store.label_usage(label.id)
+        except StoreError as exc:
+            self.session.report_read_failure(exc, "The label was not removed.", None)
+            return
         if count:
             others = [each for each in self.session.labels if each.id != label.id]
             dialog = LabelRemovalDialog(label, count, others, self)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.records import AnnotatorRecord
+from db.store import StoreError
 from db.tables import GOLD
 from desktop.ui import checklist
 from desktop.ui.document_view import BAR, layer_pen_style
@@ -221,14 +222,23 @@ class LayerChooserWidget(QWidget):
 
     def choices(self) -> list[LayerChoice]:
         """The presets, with the project's current annotators."""
-        return preset_choices(self.session.annotator, self.session.store.annotators())
+        try:
+            annotators = self.session.store.annotators()
+        except StoreError as exc:
+            self.session.report_read_failure(exc, "Only the layers shown can be chosen.", None)
+            annotators = [layer.annotator for layer in self.session.layers]
+        return preset_choices(self.session.annotator, annotators)
 
     def choose(self, choice: LayerChoice) -> None:
         """Show the layers of ``choice``."""
         store = self.session.store
-        known = {annotator.name: annotator for annotator in store.annotators()}
-        if GOLD in choice.annotators and GOLD not in known:
-            known[GOLD] = store.gold_annotator()  # made on first use
+        try:
+            known = {annotator.name: annotator for annotator in store.annotators()}
+            if GOLD in choice.annotators and GOLD not in known:
+                known[GOLD] = store.gold_annotator()  # made on first use
+        except StoreError as exc:
+            self.session.report_write_failure(exc, "The layers shown did not change.", None)
+            return
         records = [known[name] for name in choice.annotators if name in known]
         if not records:
             return
@@ -251,9 +261,13 @@ class LayerChooserWidget(QWidget):
         here = next((i for i, c in enumerate(cycle) if c.matches(self.session)), -1)
         self.choose(cycle[(here + 1) % len(cycle)])
 
-    def choose_several(self) -> SeveralLayersDialog:
+    def choose_several(self) -> SeveralLayersDialog | None:
         """Open the checklist (not blocking); its OK shows the checked annotators."""
-        dialog = SeveralLayersDialog(self.session, self.window())
+        try:
+            dialog = SeveralLayersDialog(self.session, self.window())
+        except StoreError as exc:
+            self.session.report_read_failure(exc, "The layers shown did not change.", None)
+            return None
         dialog.accepted.connect(lambda: self._on_several_accepted(dialog))
         dialog.finished.connect(lambda _result: self.refill())
         self.several_dialog = dialog

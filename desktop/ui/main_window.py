@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -34,12 +35,13 @@ from PySide6.QtWidgets import (
 
 import resources
 from db.records import DocumentRecord, DocumentSummary
-from db.store import Store
+from db.store import Store, StoreError
 from desktop.commands import Change
 from desktop.settings import Settings
 from desktop.ui.agreement_view import install_agreement
 from desktop.ui.document_list import STATUS_TEXT, DocumentListWidget
 from desktop.ui.document_view import DocumentView
+from desktop.ui.failure_bar import Failure, FailureBar
 from desktop.ui.label_palette import LabelPaletteWidget
 from desktop.ui.layers import install_layers
 from desktop.ui.records import install_records
@@ -140,7 +142,14 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(page)
-        self.setCentralWidget(self.pages)
+        self.failure_bar = FailureBar(self)
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.failure_bar)
+        central_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
 
         self.documents = DocumentListWidget(self)
         self.palette = LabelPaletteWidget(self)
@@ -311,13 +320,22 @@ class MainWindow(QMainWindow):
         session.layersChanged.connect(self.refresh_span_counts)
         session.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         session.failed.connect(self._on_failed)
+        session.failure.connect(self.show_failure)
+        self.failure_bar.retryRequested.connect(self._on_failure_bar_retry_requested)
+        self.failure_bar.dismissed.connect(self._on_failure_bar_dismissed)
 
     # --- documents ---------------------------------------------------------------------------
 
-    def refresh_documents(self) -> None:
+    def refresh_documents(self) -> bool:
         """List the documents: one's progress, and the spans of the layers shown."""
-        rows = self.store.list_documents(self.session.annotator.id)
-        counts = self._layer_span_counts(rows)
+        try:
+            rows = self.store.list_documents(self.session.annotator.id)
+            counts = self._layer_span_counts(rows)
+        except StoreError as exc:
+            self.session.report_read_failure(
+                exc, "The list of documents may be out of date.", self.refresh_documents
+            )
+            return False
         self.documents.set_documents(
             [replace(row, span_count=counts.get(row.id, 0)) for row in rows]
         )
@@ -325,10 +343,19 @@ class MainWindow(QMainWindow):
         self.document_menu.setEnabled(bool(rows))
         if self.session.document is not None:
             self.documents.select_document(self.session.document.id)
+        return True
 
-    def refresh_span_counts(self) -> None:
+    def refresh_span_counts(self) -> bool:
         """Count again the accepted spans of the layers shown, in every document."""
-        self.documents.model.set_span_counts(self._layer_span_counts())
+        try:
+            counts = self._layer_span_counts()
+        except StoreError as exc:
+            self.session.report_read_failure(
+                exc, "The span counts may be out of date.", self.refresh_span_counts
+            )
+            return False
+        self.documents.model.set_span_counts(counts)
+        return True
 
     def _layer_span_counts(self, mine: list[DocumentSummary] | None = None) -> dict[int, int]:
         """Accepted spans per document of the annotators whose layers are shown."""
@@ -353,7 +380,8 @@ class MainWindow(QMainWindow):
     def open_document(self, document_id: int) -> None:
         if self.session.document is not None and self.session.document.id == document_id:
             return
-        self.session.open_document(document_id)
+        if not self.session.open_document(document_id) and self.session.document is not None:
+            self.documents.select_document(self.session.document.id)  # the one still shown
 
     def go_unfinished(self, backwards: bool) -> None:
         current = self.session.document.id if self.session.document else None
@@ -391,12 +419,19 @@ class MainWindow(QMainWindow):
     def open_samples(self) -> None:
         self.import_paths([str(resources.path("samples"))], samples=True)
 
-    def import_paths(self, paths: list[str], *, samples: bool = False) -> None:
-        """Import in the background; on any bad file or line nothing is written."""
+    def import_paths(self, paths: list[str], *, samples: bool = False) -> bool:
+        """Import in the background; on any bad file or line nothing is written. Returns
+        whether the import started."""
         from desktop.formats import ImportOptions, import_paths
 
         store = self.store
-        was_empty = self.store.document_count() == 0
+        try:
+            was_empty = self.store.document_count() == 0
+        except StoreError as exc:
+            self.session.report_read_failure(
+                exc, "Nothing was imported.", lambda: self.import_paths(paths, samples=samples)
+            )
+            return False
         job = run_with_progress(
             self,
             "Importing",
@@ -428,11 +463,17 @@ class MainWindow(QMainWindow):
             lambda: self.statusBar().showMessage("Import cancelled; nothing was written", 6000)
         )
         self.import_job = job
+        return True
 
     def export(self) -> None:
         from desktop.ui.export_dialog import ExportDialog
 
-        dialog = ExportDialog(self.session.labels, self.store.annotators(), Path.home(), self)
+        try:
+            annotators = self.store.annotators()
+        except StoreError as exc:
+            self.session.report_read_failure(exc, "Nothing was exported.", None)
+            return
+        dialog = ExportDialog(self.session.labels, annotators, Path.home(), self)
         dialog.accepted.connect(
             lambda: self.start_export(dialog.format_name(), dialog.output_path(), dialog.options())
         )
@@ -546,12 +587,22 @@ class MainWindow(QMainWindow):
         """Take what the preferences dialog says: annotator, font, snapping."""
         before = self.settings.annotator
         dialog.apply_to(self.settings)
+        chosen, self.settings.annotator = self.settings.annotator, before
         self.settings.save()
         self.view.set_text_font(self.settings.font_family, self.settings.font_size)
         self.view.snap_to_tokens = self.settings.snap_to_tokens
-        if self.settings.annotator != before:
-            self.session.set_annotator(self.settings.annotator)
-            self.refresh_documents()
+        if chosen != before:
+            self.change_annotator(chosen)
+
+    def change_annotator(self, name: str) -> bool:
+        """Annotate as ``name``: in the database first, then in the settings and the list
+        (a database that cannot be written leaves one annotating as before)."""
+        if not self.session.set_annotator(name, lambda: self.change_annotator(name)):
+            return False
+        self.settings.annotator = name
+        self.settings.save()
+        self.refresh_documents()
+        return True
 
     def zoom(self, step: int) -> None:
         self.settings.font_size = max(7, min(40, self.settings.font_size + step))
@@ -572,7 +623,10 @@ class MainWindow(QMainWindow):
     def _on_document_opened(self, document: DocumentRecord | None) -> None:
         status = "not_started"
         if document is not None:
-            status = self.store.document_status(document.id, self.session.annotator.id)
+            try:
+                status = self.store.document_status(document.id, self.session.annotator.id)
+            except StoreError as exc:
+                self.session.report_read_failure(exc, "Your progress shown may be wrong.", None)
             self.documents.select_document(document.id)
         self.header.show_document(document, status)
         self._on_spans_loaded()
@@ -643,7 +697,44 @@ class MainWindow(QMainWindow):
             self.selection_label.setText("")
 
     def _on_failed(self, reason: str) -> None:
-        self.report(reason)
+        self.show_failure(Failure(reason))
+
+    def _on_failure_bar_retry_requested(self, failure: Failure) -> None:
+        self.statusBar().showMessage("Trying again…")
+        if self.session.retry(failure):
+            if self.failure_bar.failure is failure:  # no new failure took its place
+                self.failure_bar.dismiss()
+            self.statusBar().showMessage("Tried again: done", 5000)
+
+    def _on_failure_bar_dismissed(self, had_focus: bool) -> None:
+        if had_focus or QApplication.focusWidget() is None:
+            self.view.setFocus()  # the keyboard goes back to the text, not nowhere
+
+    def show_failure(self, failure: Failure) -> None:
+        """A failed write (or read, or an unexpected error): at once in the status bar and
+        in the bar above the document, which stays until dismissed."""
+        self.last_error = failure.text
+        self.statusBar().showMessage(failure.text, 10000)
+        self.failure_bar.show_failure(failure, self.session.answers)
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None and dialog is not self and _belongs_to(dialog, self):
+            # A dialog of the window (the label editor, say) hides the bar: say it there too.
+            box = QMessageBox(
+                QMessageBox.Icon.Warning, "Dossier", failure.text, QMessageBox.StandardButton.Ok
+            )
+            box.setParent(dialog, box.windowFlags())
+            box.setModal(False)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
+
+    def show_exception(self, exc: BaseException, log: Path | None) -> None:
+        """An error nobody caught: said in the bar; the window goes on."""
+        where = f" The details are in {log}." if log is not None else ""
+        if isinstance(exc, StoreError):
+            text = f"Something failed: {exc}.{where}"
+        else:
+            text = f"Something went wrong: {type(exc).__name__}: {exc}.{where}"
+        self.show_failure(Failure(text))
 
     def report(self, reason: str) -> None:
         """A refusal or failure: said in the status bar and in a box that does not block work."""
@@ -751,6 +842,15 @@ def export_summary(report) -> list[str]:
     lines = [f"Exported {report.documents} document(s) and {report.spans} span(s) to {report.path}"]
     lines += [f"{count} {reason}" for reason, count in sorted(report.adjusted.items()) if count]
     return lines
+
+
+def _belongs_to(widget: QWidget, window: QWidget) -> bool:
+    """Whether ``widget`` is ``window`` or one of its dialogs (at any depth)."""
+    while widget is not None:
+        if widget is window:
+            return True
+        widget = widget.parentWidget()
+    return False
 
 
 def _escape(text: str) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from db.records import RelationRecord, SpanRecord
 from db.schema import RelationSpec
+from db.store import StoreError
 from desktop import commands
 from desktop.commands import Change
 
@@ -202,7 +203,11 @@ class RecordController(QObject):
 
     def _on_spans_loaded(self) -> None:
         document = self.session.document
-        relations = self.session.store.relations(document.id) if document is not None else []
+        try:
+            relations = self.session.store.relations(document.id) if document is not None else []
+        except StoreError as exc:
+            self.session.report_read_failure(exc, "The links are not drawn.", None)
+            relations = []
         self.view.set_relations(relations)
         self._refresh_relation_types()
         self._show_selected()

@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QUndoCommand
+from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.records import ReviewDecisionRecord
-from db.store import StoreError
+from db.store import StoreError, UnavailableError
 from desktop.review.adjudicate import (
     ACCEPT,
     EDIT,
@@ -53,6 +53,7 @@ from desktop.review.compare import AGREED, BOUNDARY, KINDS, LABEL, MISSING, Revi
 from desktop.ui import checklist
 from desktop.ui.layers import pattern_pixmap
 from desktop.ui.session import Session
+from desktop.ui.undo import DatabaseUndoCommand, OnError
 from desktop.ui.workers import Job
 
 REVIEW_MODE_KEY = "Ctrl+R"
@@ -128,45 +129,34 @@ def _quoted(text: str, limit: int) -> str:
     return html.escape(quoted)
 
 
-class ReviewUndoCommand(QUndoCommand):
+class ReviewUndoCommand(DatabaseUndoCommand):
     """A review decision on the window's undo stack. It wraps a command that the review
     session has already applied, so the first redo (the push) does nothing.
 
-    ``on_change`` redraws after undo and redo; ``on_error`` reports a refusal, after which
-    the command is dropped from the stack.
+    ``on_change`` redraws after undo and redo; failures are as for every edit (see
+    :class:`desktop.ui.undo.DatabaseUndoCommand`).
     """
+
+    refusals = (ReviewError, StoreError)
 
     def __init__(
         self,
         command: ReviewCommand,
         review: ReviewSession,
         text: str,
+        stack: QUndoStack,
         on_change: Callable[[ReviewUndoCommand], None],
-        on_error: Callable[[str], None],
+        on_error: OnError,
     ):
-        super().__init__(text)
+        super().__init__(text, stack, on_error)
         self.command = command
         self.review = review
         self._on_change = on_change
-        self._on_error = on_error
-        self._pushed = False
 
-    def redo(self) -> None:
-        if not self._pushed:
-            self._pushed = True  # the push of an applied command
-            return
-        self._run(self.command.redo)
+    def step(self, step: str) -> None:
+        self.command.undo() if step == "undo" else self.command.redo()
 
-    def undo(self) -> None:
-        self._run(self.command.undo)
-
-    def _run(self, step: Callable[[], None]) -> None:
-        try:
-            step()
-        except (ReviewError, StoreError) as exc:
-            self.setObsolete(True)
-            self._on_error(f"Could not {self.text().lower()}: {exc}")
-            return
+    def changed(self, result: object) -> None:
         self._on_change(self)
 
 
@@ -529,13 +519,16 @@ class ReviewSetupWidget(QWidget):
         """Fill the lists from the project, keeping what was checked."""
         session = self._session
         store = session.store
+        try:
+            annotators, count = store.annotators(), store.document_count()
+        except StoreError as exc:
+            session.report_read_failure(exc, "The lists to compare may be out of date.", None)
+            return
         rows = checklist.annotators_to_compare(
-            store.annotators(), session.annotator.name, self.checked(), gold=False
+            annotators, session.annotator.name, self.checked(), gold=False
         )
         checklist.fill(self.annotators, rows)
-        checklist.fill_scope(
-            self.documents, store.document_count(), session.document, OPEN_DOCUMENT
-        )
+        checklist.fill_scope(self.documents, count, session.document, OPEN_DOCUMENT)
         self._on_annotators_changed()
 
     def set_checked(self, names: list[str]) -> None:
@@ -928,29 +921,43 @@ class ReviewModeWidget(QWidget):
         *,
         advance: bool = True,
         nothing: str = "",
-    ) -> None:
+    ) -> bool:
         review = self.review
         try:
             command = make()
+        except UnavailableError as exc:
+
+            def again() -> bool:  # the same decision, while the same comparison is open
+                return self.review is review and self._decide(make, text, advance=advance)
+
+            self.session.report_write_failure(exc, "The decision was not recorded.", again)
+            return False
         except (ReviewError, StoreError) as exc:
             self.session.failed.emit(str(exc))
-            return
+            return False
         if command is None:
             if nothing:
                 self.session.message.emit(nothing, 4000)
-            return
-        self.session.undo_stack.push(
+            return False
+        session = self.session
+        session.undo_stack.push(
             ReviewUndoCommand(
-                command, review, text, self._on_undo_changed, self.session.failed.emit
+                command,
+                review,
+                text,
+                session.undo_stack,
+                self._on_undo_changed,
+                session.report_step_failure,
             )
         )
         self.session.message.emit(f"{text}: saved", 3000)
         current = self.current_item()
         self._redraw(command)
         if advance and self.go_pending(after=current) is not None:
-            return
+            return True
         if not self.select_item(current) and self.model.rowCount():
             self.select_item(self.model.item(0))
+        return True
 
     def _redraw(self, command: ReviewCommand) -> None:
         """After a decision, an undo or a redo: the list, the progress and the view."""
@@ -1081,7 +1088,11 @@ class ReviewModeWidget(QWidget):
         self.empty.hide()
         self.body.show()
         self._update_progress()
-        known = {annotator.name: annotator for annotator in self.session.store.annotators()}
+        try:
+            known = {annotator.name: annotator for annotator in self.session.store.annotators()}
+        except StoreError as exc:
+            self.session.report_read_failure(exc, "Only gold is shown beside the list.", None)
+            known = {}
         layers = [known[name] for name in review.annotators if name in known] + [review.gold]
         self.session.set_layers(layers, editing=review.gold)
         again = review.item(keep.key) if keep is not None else None

@@ -41,6 +41,7 @@ from db.schema import (
     SchemaError,
     removed_values,
 )
+from db.store import StoreError
 from desktop import commands
 from desktop.ui.in_use_dialog import InUseDialog
 
@@ -339,7 +340,11 @@ class SchemaEditorDialog(QDialog):
             return False
         recode: dict[str, dict[str, Any]] = {}
         for attribute, gone in removed_values(label.schema, schema).items():
-            usage = self.session.store.schema_usage(label.id, attribute)
+            try:
+                usage = self.session.store.schema_usage(label.id, attribute)
+            except StoreError as exc:
+                self.session.report_read_failure(exc, "The attributes were not changed.", None)
+                return False
             in_use = {value: n for value, n in usage.items() if gone is None or value in gone}
             before = label.schema.attribute(attribute)
             if gone is None and schema.attribute(attribute) and before.kind in TEXT_KINDS:

@@ -7,15 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from db.records import AnnotatorRecord, DocumentRecord, LabelRecord, NewSpan, SpanRecord
-from db.store import Store, StoreError
+from db.store import Store, StoreError, UnavailableError
 from desktop import commands
 from desktop.commands import Change, Command, LabelChange
 from desktop.formats.base import collector_paused
 from desktop.settings import Settings
 from desktop.ui.document_view import DocumentView
+from desktop.ui.failure_bar import Failure, split_cause
 from desktop.ui.span_layers import SpanIndex
 from desktop.ui.undo import StoreUndoCommand
 from desktop.ui.workers import Job
@@ -49,6 +50,9 @@ class Session(QObject):
     message = Signal(str, int)
     #: something was refused or failed (a one-line reason)
     failed = Signal(str)
+    #: a write or a read of the database failed (a desktop.ui.failure_bar.Failure, with the
+    #: means to try the same action again when the database may yet answer)
+    failure = Signal(object)
 
     def __init__(
         self, store: Store, settings: Settings, view: DocumentView, parent: QObject | None = None
@@ -73,8 +77,10 @@ class Session(QObject):
 
     # --- documents ---------------------------------------------------------------------------
 
-    def open_document(self, document_id: int | None, *, scroll_to: int | None = None) -> None:
-        """Show a document: its text and the spans in view at once, the rest just after."""
+    def open_document(self, document_id: int | None, *, scroll_to: int | None = None) -> bool:
+        """Show a document: its text and the spans in view at once, the rest just after.
+
+        A database that cannot be read is reported and the document in view stays."""
         if self.document is not None:
             self.remember_position()
         if document_id is None:
@@ -82,20 +88,30 @@ class Session(QObject):
             self.all_spans_shown = False
             self.view.set_document("")
             self.documentOpened.emit(None)
-            return
-        document = self.store.document(document_id)
+            return True
+        if scroll_to is None:
+            scroll_to = self.settings.scroll_positions.get(self._position_key(document_id), 0)
+        first = max(0, scroll_to - VISIBLE_FIRST // 4)
+        try:
+            document = self.store.document(document_id)
+            spans = self._layer_spans(first, first + VISIBLE_FIRST, document_id=document_id)
+        except StoreError as exc:
+            self.report_read_failure(
+                exc,
+                "The document was not opened.",
+                lambda: self.open_document(document_id, scroll_to=scroll_to),
+            )
+            return False
         self.document = document
         self.all_spans_shown = False
         self.view.set_document(document.text)
-        if scroll_to is None:
-            scroll_to = self.settings.scroll_positions.get(self._position_key(document.id), 0)
         if scroll_to:
             self.view.scroll_to_offset(scroll_to)
-        first = max(0, scroll_to - VISIBLE_FIRST // 4)
-        self.view.set_spans(self._layer_spans(first, first + VISIBLE_FIRST))
+        self.view.set_spans(spans)
         self.settings.last_document[self.store.url] = document.id
         self.documentOpened.emit(document)
         QTimer.singleShot(0, lambda: self._load_all_spans(document.id))
+        return True
 
     def _load_all_spans(self, document_id: int) -> None:
         """The rest of the spans, read and indexed off the GUI thread once the first screen
@@ -131,9 +147,19 @@ class Session(QObject):
         self._spans_job = job
         job.start()
 
-    def _layer_spans(self, start: int | None = None, end: int | None = None, *, layers=None):
-        """(record, style, layer) for every span the layers (default: those shown) show."""
-        assert self.document is not None
+    def _layer_spans(
+        self,
+        start: int | None = None,
+        end: int | None = None,
+        *,
+        layers=None,
+        document_id: int | None = None,
+    ):
+        """(record, style, layer) for every span the layers (default: those shown) show in
+        a document (default: the one open)."""
+        if document_id is None:
+            assert self.document is not None
+            document_id = self.document.id
         result = []
         for layer in self.layers if layers is None else layers:
             statuses = (
@@ -141,11 +167,11 @@ class Session(QObject):
             )
             if start is None:
                 records = self.store.spans(
-                    self.document.id, annotator_ids=[layer.annotator.id], statuses=statuses
+                    document_id, annotator_ids=[layer.annotator.id], statuses=statuses
                 )
             else:
                 records = self.store.spans_in_range(
-                    self.document.id,
+                    document_id,
                     start,
                     end,
                     annotator_ids=[layer.annotator.id],
@@ -211,14 +237,26 @@ class Session(QObject):
 
     # --- layers ------------------------------------------------------------------------------
 
-    def set_annotator(self, name: str) -> None:
-        """Annotate as someone else (Preferences): reload what the view shows."""
-        self.annotator = self.store.ensure_annotator(name)
+    def set_annotator(self, name: str, retry=None) -> bool:
+        """Annotate as someone else (Preferences): reload what the view shows. A database
+        that cannot be written is reported with ``retry`` (default: this again), and one
+        goes on as before."""
+        try:
+            annotator = self.store.ensure_annotator(name)
+        except StoreError as exc:
+            self.report_write_failure(
+                exc,
+                f"You still annotate as {self.annotator.name}.",
+                retry or (lambda: self.set_annotator(name)),
+            )
+            return False
+        self.annotator = annotator
         self.editing = self.annotator
         self.layers = [Layer(self.annotator, "own", 0)]
         self.undo_stack.clear()
         self.layersChanged.emit()
         self.reload_spans()
+        return True
 
     def set_layers(
         self, annotators: list[AnnotatorRecord], editing: AnnotatorRecord | None = None
@@ -243,19 +281,34 @@ class Session(QObject):
         """Whether the layer new tags go to is shown (if not, tagging is refused)."""
         return any(layer.annotator.id == self.editing.id for layer in self.layers)
 
-    def reload_spans(self) -> None:
+    def reload_spans(self) -> bool:
         if self.document is not None:
-            self.view.set_spans(self._layer_spans())
+            try:
+                spans = self._layer_spans()
+            except StoreError as exc:
+                self.report_read_failure(
+                    exc, "The spans shown may be out of date.", self.reload_spans
+                )
+                return False
+            self.view.set_spans(spans)
             self.all_spans_shown = True
             self.spansLoaded.emit()
+        return True
 
     # --- labels ------------------------------------------------------------------------------
 
-    def reload_labels(self) -> None:
-        self.labels = self.store.labels()
+    def reload_labels(self) -> bool:
+        try:
+            labels = self.store.labels()
+        except StoreError as exc:
+            self.report_read_failure(
+                exc, "The labels shown may be out of date.", self.reload_labels
+            )
+            return False
+        self.labels = labels
         self.view.set_labels(self.labels)
         self.labelsChanged.emit(self.labels)
-        self.reload_spans()
+        return self.reload_spans()
 
     def label(self, label_id: int) -> LabelRecord | None:
         return next((label for label in self.labels if label.id == label_id), None)
@@ -267,15 +320,112 @@ class Session(QObject):
 
     def execute(self, command: Command) -> bool:
         """Apply a command (committed before this returns), show it, and put it on the undo
-        stack. A refusal is reported and leaves everything as it was."""
+        stack. A refusal or a database that cannot be written is reported and leaves
+        everything as it was: nothing is pushed, and the view keeps the database's state."""
         try:
             change = command.apply()
         except StoreError as exc:
-            self.failed.emit(str(exc))
+            self.report_write_failure(exc, not_done(command), lambda: self.execute(command))
             return False
-        self.undo_stack.push(StoreUndoCommand(command, self.apply_change, self.failed.emit))
+        self.undo_stack.push(
+            StoreUndoCommand(command, self.undo_stack, self.apply_change, self.report_step_failure)
+        )
         self.apply_change(change)
         return True
+
+    def report_step_failure(self, undo_command: QUndoCommand, step: str, exc: Exception) -> None:
+        """An undo or redo failed. A database that could not be written left the command
+        where it was on the stack, to be tried again; a refusal dropped it."""
+        text = undo_command.text()
+        if not isinstance(exc, UnavailableError):
+            self.failure.emit(
+                Failure(
+                    f"Could not {step} “{text}”: {_sentence(str(exc))} "
+                    "It was taken off the undo stack."
+                )
+            )
+            return
+        self.fresh_connections()
+        cause, detail = split_cause(str(exc))
+        if step == "undo":
+            headline, outcome = "Not undone", f"“{text}” is still in place."
+        else:
+            headline, outcome = "Not redone", f"“{text}” is still undone."
+        self.failure.emit(
+            Failure(
+                f"{headline}: {cause}. {outcome}",
+                detail,
+                outcome,
+                retry=lambda: self._retry_step(undo_command, step),
+                watch=exc.retry,
+            )
+        )
+
+    def _retry_step(self, undo_command: QUndoCommand, step: str) -> bool:
+        """Undo (or redo) again, if the command is still next in that direction."""
+        stack = self.undo_stack
+        position = stack.index() - 1 if step == "undo" else stack.index()
+        if not 0 <= position < stack.count() or stack.command(position) is not undo_command:
+            self.failed.emit(f"“{undo_command.text()}” is no longer next to {step}")
+            return False
+        if step == "undo":
+            stack.undo()
+            done = stack.index()  # where an undone command stands
+        else:
+            stack.redo()
+            done = stack.index() - 1
+        # A failure left the command where it was, or took it off the stack.
+        return 0 <= done < stack.count() and stack.command(done) is undo_command
+
+    def retry(self, failure: Failure) -> bool:
+        """Run a failed action again, on fresh connections."""
+        if failure.retry is None:
+            return False
+        self.fresh_connections()
+        return failure.retry()
+
+    def answers(self) -> str:
+        """Whether the database answers: "" if so, else why not. Safe off the GUI thread."""
+        try:
+            self.store.ping()
+        except StoreError as exc:
+            return str(exc)
+        finally:
+            self.fresh_connections()  # the next attempt must not get the one asked with
+        return ""
+
+    def fresh_connections(self) -> None:
+        """Close the connections kept for reuse: one opened while the file was read-only,
+        or while the server refused writes, would stay so after the cause is gone."""
+        url = self.store.engine.url
+        if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
+            self.store.engine.dispose()  # an in-memory database would go with its connection
+
+    def report_write_failure(self, exc: StoreError, outcome: str, retry) -> None:
+        """Say that a write failed and what became of the action; offer ``retry`` (which
+        returns whether it worked) when the database itself failed."""
+        if isinstance(exc, UnavailableError):
+            self.fresh_connections()
+            cause, detail = split_cause(str(exc))
+            self.failure.emit(
+                Failure(f"Not saved: {cause}. {outcome}", detail, outcome, retry, watch=exc.retry)
+            )
+        else:
+            self.failure.emit(Failure(f"Not saved: {_sentence(str(exc))} {outcome}"))
+
+    def report_read_failure(self, exc: StoreError, outcome: str, retry) -> None:
+        """Say that the project could not be read, and what the analyst sees meanwhile."""
+        cause, detail = str(exc), ""
+        if isinstance(exc, UnavailableError):
+            self.fresh_connections()
+            cause, detail = split_cause(cause)
+        again = retry if isinstance(exc, UnavailableError) else None
+        watch = isinstance(exc, UnavailableError) and exc.retry
+        self.failure.emit(
+            Failure(
+                f"Could not read the project: {cause}. {outcome}", detail, outcome, again, watch
+            )
+        )
 
     def apply_change(self, change: Change | LabelChange) -> None:
         """Redraw after an edit, undo or redo; an undo on another document opens it."""
@@ -412,9 +562,42 @@ class Session(QObject):
                 commands.SetDocumentStatus(self.store, self.document.id, self.annotator.id, status)
             )
 
-    def add_suggestions(self, spans: list[NewSpan]) -> None:
+    def add_suggestions(self, spans: list[NewSpan]) -> bool:
         """Write suggestions for the open document (used by suggestion jobs)."""
         if self.document is None:
-            return
-        added = self.store.add_spans(self.document.id, spans)
+            return False
+        try:
+            added = self.store.add_spans(self.document.id, spans)
+        except StoreError as exc:
+            self.report_write_failure(
+                exc, "The suggestions were not added.", lambda: self.add_suggestions(spans)
+            )
+            return False
         self.apply_change(Change(self.document.id, added=added))
+        return True
+
+
+# What became of an action that was not saved, in the analyst's words.
+NOT_DONE = {
+    "AddSpan": "Your tag was not added.",
+    "DeleteSpans": "Nothing was deleted.",
+    "AddRelation": "The link was not made.",
+    "DeleteRelation": "The link was not removed.",
+    "SetDocumentStatus": "Your progress on the document was not changed.",
+    "AddLabel": "The label was not added.",
+    "UpdateLabel": "The label was not changed.",
+    "ReorderLabels": "The labels keep their order.",
+    "RemoveLabel": "The label was not removed.",
+    "ChangeLabelSchema": "The label's fields and links were not changed.",
+}
+
+
+def not_done(command: Command) -> str:
+    """What became of a command that was not applied."""
+    known = NOT_DONE.get(type(command).__name__)
+    return known or f"Your change was not made ({command.text})."
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.store import StoreError
 from desktop.paths import data_dir
 from desktop.ui import checklist
 from desktop.ui.workers import Job, run_with_progress
@@ -280,8 +281,13 @@ class SuggestionActions(QObject):
 
     # --- training ----------------------------------------------------------------------------
 
-    def ask_train(self) -> TrainDialog:
-        dialog = TrainDialog(self.window.store.annotators(), self.window)
+    def ask_train(self) -> TrainDialog | None:
+        try:
+            annotators = self.window.store.annotators()
+        except StoreError as exc:
+            self.window.session.report_read_failure(exc, "No model is being trained.", None)
+            return None
+        dialog = TrainDialog(annotators, self.window)
         dialog.accepted.connect(
             lambda: self.train(dialog.options(), Path(dialog.output.text()).expanduser())
         )
