@@ -16,6 +16,7 @@ from db.store.base import (
     SPAN,
     SpanError,
     StoreBase,
+    StoreError,
     chunks,
     json_text,
     new_uuid,
@@ -133,7 +134,14 @@ class ImportSpansMixin(StoreBase):
                 if span.entity_uuid:
                     entity_id = entities.get(span.entity_uuid)
                     if entity_id is None:
-                        entity_id = self._entity_id(connection, span.entity_uuid)
+                        try:
+                            entity_id = self._entity_id(connection, span.entity_uuid)
+                        except StoreError:
+                            raise SpanError(
+                                f"{span.where or document.where}: the span links to entity "
+                                f"{span.entity_uuid}, which is neither in the file nor in the "
+                                "project"
+                            ) from None
                 rows.append(
                     (
                         span_uuid,
@@ -145,7 +153,7 @@ class ImportSpansMixin(StoreBase):
                         covered,
                         span.status,
                         span.origin,
-                        span.confidence,
+                        None if span.confidence is None else float(span.confidence),
                         span.note,
                         json_text(span.attributes),
                         entity_id,

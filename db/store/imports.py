@@ -14,6 +14,7 @@ from sqlalchemy import (
 from db.records import (
     ImportBatch,
     ImportSummary,
+    NewLabel,
 )
 from db.store.base import (
     ALIAS,
@@ -31,6 +32,7 @@ from db.store.base import (
     json_text,
     new_uuid,
 )
+from db.store.import_checks import ImportChecksMixin
 from db.store.import_spans import ImportSpansMixin
 from db.tables import (
     DOCUMENT_STATUSES,
@@ -39,7 +41,7 @@ from db.tables import (
 )
 
 
-class ImportMixin(ImportSpansMixin):
+class ImportMixin(ImportSpansMixin, ImportChecksMixin):
     def import_batch(
         self,
         batch: ImportBatch,
@@ -52,6 +54,7 @@ class ImportMixin(ImportSpansMixin):
         to one already on the document, or with a uuid already in the project, is skipped.
         ``progress(done, total)`` is called between chunks; if it raises, nothing is written.
         """
+        self._check_batch(batch)
         summary = ImportSummary()
         with self._write() as connection:
             empty_project = not connection.execute(select(DOC.c.id).limit(1)).first()
@@ -84,15 +87,20 @@ class ImportMixin(ImportSpansMixin):
     def _import_labels(self, connection, batch: ImportBatch, empty_project: bool, summary) -> None:
         if not batch.labels:
             return
+        # A label named again (by a second file of the import) is the first one.
+        first: dict[str, NewLabel] = {}
+        for label in batch.labels:
+            first.setdefault(label.name.strip().lower(), label)
+        labels = list(first.values())
         existing = {row.name.lower(): row for row in connection.execute(select(LABEL))}
         if empty_project and not connection.execute(select(SPAN.c.id).limit(1)).first():
             # A new project takes the file's label scheme whole: colours, keys and order.
-            named = {label.name.strip().lower() for label in batch.labels}
+            named = {label.name.strip().lower() for label in labels}
             for key, row in existing.items():
                 if key not in named:
                     connection.execute(delete(LABEL).where(LABEL.c.id == row.id))
             connection.execute(update(LABEL).values(shortcut=None))
-            for position, label in enumerate(batch.labels):
+            for position, label in enumerate(labels):
                 row = existing.get(label.name.strip().lower())
                 values = {
                     "name": label.name.strip(),
@@ -112,7 +120,7 @@ class ImportMixin(ImportSpansMixin):
                     summary.labels_added += 1
             return
         taken = {row.shortcut.lower() for row in existing.values() if row.shortcut}
-        for label in batch.labels:
+        for label in labels:
             row = existing.get(label.name.strip().lower())
             if row is not None:
                 if label.schema and not row._mapping["schema"]:
@@ -313,6 +321,10 @@ class ImportMixin(ImportSpansMixin):
                         select(REVIEW.c.uuid).where(REVIEW.c.uuid.in_(chunk))
                     ).scalars()
                 )
-            fresh = [review for review in reviews if review["uuid"] not in existing]
+            fresh = []
+            for review in reviews:
+                if review["uuid"] not in existing:  # a decision given twice is kept once
+                    existing.add(review["uuid"])
+                    fresh.append(review)
             if fresh:
                 connection.execute(insert(REVIEW), fresh)

@@ -15,6 +15,16 @@ from sqlalchemy import (
     update,
 )
 
+from db.limits import (
+    ANNOTATOR_NAME,
+    LABEL_COLOUR,
+    LABEL_NAME,
+    LABEL_SHORTCUT,
+    LimitError,
+    check_name,
+    check_one_line,
+    check_optional,
+)
 from db.records import (
     AnnotatorRecord,
     LabelRecord,
@@ -37,6 +47,24 @@ from db.tables import (
     GOLD,
     utcnow,
 )
+
+
+def _check_label_values(
+    name: str | None,
+    colour: str | None = None,
+    shortcut: str | None = None,
+    description: str | None = None,
+) -> None:
+    """Refuse, with :class:`StoreError`, a label value that no project can hold (db.limits)."""
+    try:
+        if name is not None:
+            check_name(name.strip(), LABEL_NAME, "label name")
+            check_one_line(name.strip(), "label name")
+        check_optional(colour, LABEL_COLOUR, "label colour")
+        check_optional(shortcut, LABEL_SHORTCUT, "label key")
+        check_optional(description, None, "label description")
+    except LimitError as exc:
+        raise StoreError(str(exc)) from None
 
 
 class LabelsMixin(StoreBase):
@@ -145,6 +173,7 @@ class LabelsMixin(StoreBase):
         schema: LabelSchema | None = None,
     ) -> LabelRecord:
         """Add a label at the end of the palette."""
+        _check_label_values(name, colour, shortcut, description)
         if schema is not None:
             schema.check()
         with self._write() as connection:
@@ -161,6 +190,12 @@ class LabelsMixin(StoreBase):
         unknown = set(changes) - allowed
         if unknown:
             raise StoreError(f"labels have no field {sorted(unknown)[0]!r}")
+        _check_label_values(
+            changes.get("name"),
+            changes.get("colour"),
+            changes.get("shortcut"),
+            changes.get("description"),
+        )
         with self._write() as connection:
             self._check_label_fields(
                 connection, changes.get("name"), changes.get("shortcut"), label_id
@@ -320,6 +355,10 @@ class LabelsMixin(StoreBase):
                 return known[key]
             if not create or not key:
                 raise SpanError(f"unknown label {name!r}")
+            try:
+                check_name(name.strip(), LABEL_NAME, "label name")
+            except LimitError as exc:
+                raise SpanError(str(exc)) from None
             known[key] = self._insert_label(connection, name.strip())
             if created is not None:
                 created.append(name.strip())
@@ -331,6 +370,10 @@ class LabelsMixin(StoreBase):
         name = name.strip()
         if not name:
             raise StoreError("an annotator needs a name")
+        try:
+            check_name(name, ANNOTATOR_NAME, "annotator name")
+        except LimitError as exc:
+            raise StoreError(str(exc)) from None
         found = connection.execute(select(ANNOTATOR.c.id).where(ANNOTATOR.c.name == name)).scalar()
         if found is not None:
             return found

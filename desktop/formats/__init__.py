@@ -8,6 +8,7 @@ a format is a module with ``read(path, options) -> ReadResult`` and/or
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from desktop.formats.base import (
     collector_paused,
     first_record,
 )
+from desktop.formats.output import recover
 from desktop.progress import Cancelled, Progress
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
 
 SPAN_STATUSES = ("accepted", "suggested", "rejected")
 FILTERS = ("annotator", "gold", "label", "status")
+OUTSIDE_LINKS = "symbolic links that lead outside the folder given (not followed)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,9 +256,13 @@ def export_formats() -> list[str]:
 
 @dataclass(slots=True)
 class ImportReport:
+    """What an import read and wrote; ``skipped`` and ``attributed`` are for the user to
+    see (the command line and the window both show them)."""
+
     files: int
     summary: ImportSummary
-    skipped: dict[str, int] = field(default_factory=dict)  # e.g. rejected Prodigy tasks
+    # Why things were passed over, with how many: rejected Prodigy tasks, OUTSIDE_LINKS...
+    skipped: dict[str, int] = field(default_factory=dict)
     attributed: dict[str, str] = field(default_factory=dict)  # file -> annotator from its name
     batch: ImportBatch | None = None  # what was read; None once it has been written
 
@@ -275,7 +282,8 @@ def detect_format(path: Path) -> str:
         return "xmi"
     if suffix in JSONL_SUFFIXES:
         record = first_record(path) or {}
-        if "type" in record and record.get("type") in {"label", "annotator", "entity", "document"}:
+        # A tuple, not a set: the value may be a list, which a set cannot look up.
+        if record.get("type") in ("label", "annotator", "entity", "document"):
             return "jsonl"
         if any(
             key in record
@@ -299,9 +307,15 @@ def detect_format(path: Path) -> str:
     )
 
 
-def collect_files(paths: Sequence[str | Path], format_name: str = "auto") -> list[tuple[Path, str]]:
+def collect_files(
+    paths: Sequence[str | Path], format_name: str = "auto", skipped: dict[str, int] | None = None
+) -> list[tuple[Path, str]]:
     """Every file to read, with its format: folders are walked recursively (hidden files and
-    files of unknown kinds inside folders are passed over; named files never are)."""
+    files of unknown kinds inside folders are passed over; named files never are).
+
+    Symbolic links inside a folder that lead out of it are not followed; each one is
+    counted in ``skipped`` (under :data:`OUTSIDE_LINKS`) so that the user is told.
+    """
     chosen = None if format_name == "auto" else get_format(format_name).name
     files: list[tuple[Path, str]] = []
     seen: set[Path] = set()
@@ -339,12 +353,21 @@ def collect_files(paths: Sequence[str | Path], format_name: str = "auto") -> lis
 
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        # A folder export killed while swapping folders is put back first (output.recover).
+        if not path.exists() and not recover(path):
             raise InputError(path, None, "no such file or folder")
         if path.is_dir():
+            root = path.resolve()
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in relative.parts):
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if child.is_symlink() and not child.resolve().is_relative_to(root):
+                    # A link out of the folder would read files the user did not choose.
+                    if skipped is not None:
+                        skipped[OUTSIDE_LINKS] = skipped.get(OUTSIDE_LINKS, 0) + 1
+                    continue
+                if child.is_file():
                     add(child, explicit=False)
         else:
             add(path, explicit=True)
@@ -358,9 +381,9 @@ def read_paths(
 ) -> ImportReport:
     """Read every file (without writing anything) into one batch."""
     options = options or ImportOptions()
-    files = collect_files(paths, options.format)
-    batch = ImportBatch()
     skipped: dict[str, int] = {}
+    files = collect_files(paths, options.format, skipped)
+    batch = ImportBatch()
     attributed: dict[str, str] = {}
     for index, (path, fmt) in enumerate(files):
         info = get_format(fmt)
@@ -407,12 +430,15 @@ def import_paths(
     return report
 
 
+_PLACE = re.compile(r"(.+?):([0-9]+): (.+)", re.DOTALL)
+
+
 def _locate(message: str) -> tuple[str, int | None, str]:
-    """Split a store message that starts with ``file:line:`` back into its parts."""
-    head, _, rest = message.partition(": ")
-    path, _, line = head.rpartition(":")
-    if path and line.isdigit() and rest:
-        return path, int(line), rest
+    """Split a store message that starts with ``file:line:`` back into its parts (the
+    file's name may hold ``: `` itself)."""
+    found = _PLACE.fullmatch(message)
+    if found:
+        return found.group(1), int(found.group(2)), found.group(3)
     return "import", None, message
 
 

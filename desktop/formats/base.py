@@ -13,7 +13,6 @@ import gc
 import json
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from typing import IO, Any
 
 import orjson
 
+from db.limits import LimitError
 from db.records import (
     AnnotatorRecord,
     DocumentRecord,
@@ -35,6 +35,7 @@ from db.records import (
     RelationRecord,
     SpanRecord,
 )
+from desktop.formats import output
 from desktop.progress import Cancelled  # noqa: F401 - formats raise and re-export it
 
 
@@ -205,6 +206,8 @@ def first_record(path: Path) -> dict[str, Any] | None:
     """The first JSON object of a JSONL file, for format detection (None if unreadable).
 
     Reads only as far as the first non-blank line, so detecting a large file costs nothing.
+    It is parsed as :func:`iter_jsonl` parses it (orjson, which refuses nesting deeper than
+    it can handle), so that detection fails on nothing that reading would not report.
     """
     try:
         with path.open("rb") as stream:
@@ -215,9 +218,9 @@ def first_record(path: Path) -> dict[str, Any] | None:
             stream.seek(len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0)
             for raw in stream:
                 if raw.strip():
-                    record = json.loads(raw.decode("utf-8"))
+                    record = orjson.loads(raw)
                     return record if isinstance(record, dict) else None
-    except (OSError, InputError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, InputError, orjson.JSONDecodeError):
         return None
     return None
 
@@ -246,6 +249,16 @@ def _is_kind(value: Any, kind: type | tuple[type, ...]) -> bool:
     return isinstance(value, kinds)
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """``value`` as JSON for a message, cut to ``limit`` characters; a value nested too
+    deeply or a number too long to print is described instead."""
+    try:
+        text = json.dumps(value)
+    except (RecursionError, ValueError, TypeError):
+        text = f"a {type(value).__name__} too deeply nested or too long to show"
+    return text[:limit]
+
+
 def require(
     record: dict[str, Any], key: str, kind: type | tuple[type, ...], path, line: int, what: str = ""
 ):
@@ -256,9 +269,7 @@ def require(
     if not _is_kind(value, kind):
         kinds = kind if isinstance(kind, tuple) else (kind,)
         expected = " or ".join(k.__name__ for k in kinds)
-        raise InputError(
-            path, line, f"{what}{key!r} should be {expected}, not {json.dumps(value)[:40]}"
-        )
+        raise InputError(path, line, f"{what}{key!r} should be {expected}, not {shown(value)}")
     return value
 
 
@@ -271,12 +282,29 @@ def optional(
     return require(record, key, kind, path, line, what)
 
 
+def identifier(value: Any, path, line: int, what: str) -> str | int:
+    """An id that other items of the file refer to: a string or an integer."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise InputError(path, line, f"{what}should be a number or a string, not {shown(value)}")
+
+
+def within_limits(path, line: int, what: str, check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)``, one of :mod:`db.limits`' checks, with its refusal located."""
+    try:
+        return check(*args)
+    except LimitError as exc:
+        raise InputError(path, line, f"{what}{exc}") from None
+
+
 def check_offsets(start: Any, end: Any, length: int, path, line: int, what: str) -> tuple[int, int]:
     """Offsets that are integers with 0 <= start < end <= length, or an InputError."""
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, int) or isinstance(value, bool):
+            raise InputError(path, line, f"{what}{name} should be an integer, not {shown(value)}")
+        if abs(value) > 10**18:  # spare the message a number of thousands of digits
             raise InputError(
-                path, line, f"{what}{name} should be an integer, not {json.dumps(value)}"
+                path, line, f"{what}{name} lies far outside the text of {length} characters"
             )
     if start >= end:
         raise InputError(path, line, f"{what}start {start} is not before end {end}")
@@ -296,7 +324,8 @@ def check_covered(text: str, start: int, end: int, stated: Any, path, line: int,
         raise InputError(
             path,
             line,
-            f"{what}text {str(stated)[:60]!r} disagrees with the document, which has "
+            f"{what}text {stated[:60] if isinstance(stated, str) else shown(stated, 60)!r} "
+            "disagrees with the document, which has "
             f"{covered[:60]!r} at {start}-{end}",
         )
 
@@ -440,6 +469,10 @@ def examples(item: ExportDocument) -> list[tuple[str, list[SpanRecord]]]:
 
 
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f/\\:*?"<>|]+')
+# Names Windows keeps for devices, with or without an extension.
+_DEVICES = {"con", "prn", "aux", "nul"} | {
+    f"{port}{n}" for port in ("com", "lpt") for n in range(10)
+}
 
 
 def document_stem(item: ExportDocument, used: set[str]) -> str:
@@ -456,15 +489,25 @@ def document_stem(item: ExportDocument, used: set[str]) -> str:
 
 
 def folder_name(annotator: str, used: set[str], reserved: Iterable[str] = ()) -> str:
-    """A folder name for an annotator: the characters a file name cannot hold become ``_``;
-    unique among ``used`` and never one of the ``reserved`` names (compared without case)."""
+    """A folder name for an annotator: the characters a file name cannot hold become ``_``,
+    a name Windows keeps for a device gets a ``_``, and the whole fits in 255 bytes of
+    UTF-8 (cut between characters); unique among ``used`` and never one of the
+    ``reserved`` names, compared without case (macOS and Windows ignore it)."""
     name = _UNSAFE_NAME.sub("_", annotator).strip(" .") or "annotator"
-    taken = {entry.lower() for entry in reserved}
-    candidate, number = name, 1
-    while candidate in used or candidate.lower() in taken:
+    if name.split(".", 1)[0].lower() in _DEVICES:
+        name += "_"
+    taken = {entry.lower() for entry in (*used, *reserved)}
+    candidate, number = _fitted(name), 1
+    while candidate.lower() in taken:
         number += 1
-        candidate = f"{name}-{number}"
+        suffix = f"-{number}"
+        candidate = _fitted(name, len(suffix.encode())) + suffix
     return candidate
+
+
+def _fitted(name: str, room: int = 0) -> str:
+    """``name`` within 255 bytes less ``room``, without a space or dot at its end."""
+    return output.fit_name(name, output.NAME_BYTES - room).rstrip(" .") or "annotator"
 
 
 def only_an_export(folder: Path, marker: str, suffixes: Iterable[str]) -> bool:
@@ -516,21 +559,28 @@ def _as_made_normally(path: str | Path, folder: bool = False) -> None:
 def atomic_output(
     path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = ""
 ) -> Iterator[IO]:
-    """Write to a temporary file beside ``path`` and move it into place only on success."""
+    """Write to a temporary file beside ``path`` and move it into place only on success.
+
+    The file is on disk before the rename and the rename is on disk when this returns;
+    temporaries that killed exports left in the folder are cleaned up first (see
+    :mod:`desktop.formats.output`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    output.sweep(path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=output.temporary_prefix(path.name), dir=path.parent)
     os.close(handle)
+    output.track(temporary)
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
         with open(temporary, mode, **kwargs) as stream:
             yield stream
+            output.fsync_stream(stream)
         _as_made_normally(temporary)
         os.replace(temporary, path)
+        output.release(temporary)
+        output.fsync_folder(path.parent)
     except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+        output.remove(temporary)
         raise
 
 
@@ -540,8 +590,11 @@ def atomic_folder(path: Path, replaceable: Callable[[Path], bool]) -> Iterator[P
 
     A folder already at ``path`` is replaced when it is empty or ``replaceable`` says it
     holds nothing but an earlier export; anything else is refused with ValueError before
-    a byte is written, so that an export never deletes someone's files.
+    a byte is written, so that an export never deletes someone's files. Every file is on
+    disk before the folder takes its place, and the earlier export is swapped out in one
+    step where the system can (else recoverably: see :mod:`desktop.formats.output`).
     """
+    output.recover(path)
     if path.exists():
         if not path.is_dir():
             raise ValueError(f"{path} is a file; this format writes a folder")
@@ -550,19 +603,20 @@ def atomic_folder(path: Path, replaceable: Callable[[Path], bool]) -> Iterator[P
                 f"{path} holds files that are not an earlier export; choose a new or empty folder"
             )
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    temporary = Path(tempfile.mkdtemp(prefix=output.temporary_prefix(path.name), dir=path.parent))
+    output.track(temporary)
     try:
         yield temporary
         _as_made_normally(temporary, folder=True)
+        output.fsync_tree(temporary)
         if path.exists():
-            previous = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-            os.replace(path, previous / path.name)
-            os.replace(temporary, path)
-            shutil.rmtree(previous, ignore_errors=True)
+            output.replace_folder(temporary, path)
         else:
             os.replace(temporary, path)
+            output.release(temporary)
+            output.fsync_folder(path.parent)
     except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
+        output.remove(temporary)
         raise
 
 

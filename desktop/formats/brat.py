@@ -37,11 +37,16 @@ mark or ``+`` when required); ``[attributes]`` one line per attribute name (brat
 attributes by name alone, so labels sharing a name share its line and values).
 brat keeps only letters, digits, ``_`` and ``-`` in a type and cannot have a space in a
 value, so every label, relation, role, attribute and value has a brat name of those
-characters, unique across them; ``visual.conf`` maps each back to the Dossier name
-(``armed_group | armed group``), which brat displays and this reader uses, and gives each
-label its colour. What brat cannot carry: line breaks inside notes (they become spaces),
-suggestions, confidence, span uuids, and the documents' titles and metadata; an
-annotator's name loses the characters a folder name cannot hold (``/``, ``:``...).
+characters, unique across them (never hyphens alone, which brat reads as a separator);
+``visual.conf`` maps each back to the Dossier name (``armed_group | armed group``), which
+brat displays and this reader uses, and gives each label its colour. A name brat cannot
+show as it is (``a|b``, ``<b>``) is shown approximately, and its exact form kept in a
+comment line brat skips (``# dossier-name {"type": "a_b", "name": "a|b"}``). An
+annotator's folder is their name as far as a folder name allows (no ``/``, ``:``...; at
+most 255 bytes; unique without regard to case); where it is not exactly their name,
+``visual.conf`` notes the name (``# dossier-annotator {"folder": ..., "name": ...}``).
+What brat cannot carry: line breaks inside notes (they become spaces), suggestions,
+confidence, span uuids, and the documents' titles and metadata.
 
 Import reads ``T``, ``R``, ``A``/``M``, ``N``, ``#`` and ``E`` lines, split into lines as brat
 splits them, and turns brat names back into Dossier names with the ``visual.conf`` nearest
@@ -52,7 +57,8 @@ start to its last end, its fragments kept in the attribute ``brat_fragments``
 relation to each argument, named after the role without its number (in lower case when
 ``visual.conf`` does not name it: ``agent``); attributes, links and notes on the E ID go
 to that span. Equivalences (``*``) are not read. The annotator is ``--annotator``, else the
-name of the folder holding the ``.ann``.
+name ``visual.conf`` one folder up notes for the folder holding the ``.ann``, else that
+folder's name.
 """
 
 from __future__ import annotations
@@ -95,6 +101,14 @@ _NOT_STORAGE = re.compile(r"[^A-Za-z0-9_-]")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")
 # visual.conf separates a type's names with "|" and its [labels] lines with TABs.
 _LABEL_BREAKS = re.compile(r"[|\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# brat's configuration treats any other <...> as an undefined macro and gives up.
+_MACRO = re.compile(r"<.*?>")
+# brat's old rule for overlaps, and the relation type it makes symmetric and transitive.
+_SPECIAL_TYPES = {"ENTITY-NESTING", "Equiv"}
+# Comment lines of visual.conf (brat skips them) that give Dossier back what brat cannot
+# hold: a name it cannot show exactly, and an annotator's name that a folder cannot.
+NAME_NOTE = "# dossier-name "
+ANNOTATOR_NOTE = "# dossier-annotator "
 # The type of the "#" lines that carry the attributes brat has no attribute type for.
 ATTRIBUTE_NOTE = "Attribute"
 _ID = re.compile(r"[TRAMNE#*]\d*$")
@@ -114,8 +128,60 @@ def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def brat_type(name: str) -> str:
     """A name as brat stores a type: brat keeps letters, digits, ``_`` and ``-`` of the
     first term of a configuration line and makes every other character ``_``
-    (``normalize_to_storage_form`` in its ``server/src/projectconfig.py``)."""
-    return _NOT_STORAGE.sub("_", name.strip()) or "_"
+    (``normalize_to_storage_form`` in its ``server/src/projectconfig.py``), so nothing
+    can start a comment (``#``) or a section (``[``). A name of hyphens alone would be a
+    separator line and one of brat's special types would change meaning, so those get a
+    leading ``_``."""
+    kind = _NOT_STORAGE.sub("_", name.strip()) or "_"
+    if not kind.strip("-") or kind in _SPECIAL_TYPES:
+        kind = f"_{kind}"
+    return kind
+
+
+def shown_name(name: str) -> str:
+    """A Dossier name as ``visual.conf`` can show it: brat splits a ``[labels]`` line at
+    ``|`` and TAB, and refuses the whole file for ``<...>`` that is not one of its macros
+    (``__read_term_hierarchy`` in ``projectconfig.py``)."""
+    shown = _LABEL_BREAKS.sub(" ", name).strip()
+    if _MACRO.search(shown):
+        shown = shown.replace("<", "‹").replace(">", "›")
+    return shown
+
+
+def _notes(conf: str, mark: str) -> Iterable[dict[str, str]]:
+    """The Dossier notes of one kind in a configuration: comment lines (brat skips them)
+    that begin with ``mark`` and go on with a JSON object of text values."""
+    for line in conf.splitlines():
+        if line.startswith(mark):
+            try:
+                note = json.loads(line[len(mark) :])
+            except ValueError:
+                continue
+            if isinstance(note, dict) and all(isinstance(v, str) for v in note.values()):
+                yield note
+
+
+def noted_names(conf: str) -> dict[str, str]:
+    """brat type -> the Dossier name, from the notes ``visual.conf`` keeps for names it
+    cannot show exactly (``# dossier-name {"type": "a_b", "name": "a|b"}``)."""
+    return {
+        note["type"]: note["name"]
+        for note in _notes(conf, NAME_NOTE)
+        if {"type", "name"} <= set(note)
+    }
+
+
+def annotator_of(folder: Path) -> str:
+    """The annotator whose ``.ann`` files a folder holds: the name the export's
+    ``visual.conf``, one folder up, notes for it (where the folder name had to shorten
+    or change it), else the folder's name."""
+    folder = folder.resolve()
+    conf = folder.parent / VISUAL
+    if folder.parent != folder and conf.is_file():
+        for note in _notes(read_text(conf), ANNOTATOR_NOTE):
+            if note.get("folder") == folder.name and note.get("name"):
+                return note["name"]
+    return folder.name
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -141,7 +207,7 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
                 ann = _ann(item, spans, scheme, context)
                 _write_pair(root / folder, stem, document.text, ann)
         (root / CONF).write_text(scheme.annotation_conf(), encoding="utf-8")
-        (root / VISUAL).write_text(scheme.visual_conf(), encoding="utf-8")
+        (root / VISUAL).write_text(scheme.visual_conf(folders), encoding="utf-8")
 
 
 def _earlier_export(folder: Path) -> bool:
@@ -260,7 +326,7 @@ def _decode_value(text: str) -> Any:
     """The value of an attribute ``#`` line: JSON when it reads as JSON, else the text."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply for JSON here
         return text
 
 
@@ -394,12 +460,22 @@ class _Scheme:
             lines.append(f"{self.name(name)}\tArg:{targets(labels)}")
         return "\n".join(lines) + "\n"
 
-    def visual_conf(self) -> str:
+    def visual_conf(self, folders: dict[str, str] | None = None) -> str:
         """``[labels]``: every type, role and value by its Dossier name (brat shows these
-        names; Dossier's reader turns brat names back into them)."""
-        lines = ["[labels]"]
+        names; Dossier's reader turns brat names back into them). A name brat cannot show
+        exactly, and an annotator whose folder (in ``folders``: annotator -> folder) is
+        not named exactly after them, are noted in comment lines that brat skips."""
+        lines = [
+            ANNOTATOR_NOTE + json.dumps({"folder": folder, "name": annotator})
+            for annotator, folder in (folders or {}).items()
+            if folder != annotator
+        ]
+        lines.append("[labels]")
         for brat, original in self._originals.items():
-            lines.append(f"{brat} | {_LABEL_BREAKS.sub(' ', original)}")
+            shown = shown_name(original)
+            if shown != original:
+                lines.append(NAME_NOTE + json.dumps({"type": brat, "name": original}))
+            lines.append(f"{brat} | {shown}" if shown else brat)
         # brat expects [drawing] (it warns without one): the labels' colours.
         lines.append("[drawing]")
         for label in self.labels:
@@ -435,7 +511,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
     result = ReadResult(ImportBatch(documents=[document]))
     lines = _parse(read_text(path), path)
     if any(kind in "TE" for kind, *_ in lines.values()):
-        annotator = options.annotator or path.parent.resolve().name
+        annotator = options.annotator or annotator_of(path.parent)
         if not options.annotator:
             result.attributed[str(path.parent)] = annotator
         _build(lines, document, text, annotator, _type_names(path.parent), result, path)
@@ -472,7 +548,8 @@ def _type_names(folder: Path) -> dict[str, str]:
         if conf.is_file():
             names: dict[str, str] = {}
             section = None
-            for line in read_text(conf).splitlines():
+            source = read_text(conf)
+            for line in source.splitlines():
                 line = line.strip()
                 if line.startswith("[") and line.endswith("]"):
                     section = line[1:-1].strip()
@@ -481,7 +558,7 @@ def _type_names(folder: Path) -> dict[str, str]:
                     full = rest.split("|", 1)[0].strip()
                     if full:
                         names[kind.strip()] = full
-            return names
+            return {**names, **noted_names(source)}  # the exact names win
     return {}
 
 
@@ -554,6 +631,9 @@ def _uuid(span: NewSpan) -> str:
     return span.uuid
 
 
+_OFFSET = re.compile("[0-9]{1,18}")  # more digits could not fit any text, or a database
+
+
 def _span(
     body: str, tail: str, text: str, annotator: str, names: dict[str, str], path, number: int
 ) -> NewSpan:
@@ -563,8 +643,11 @@ def _span(
     pieces = []
     for fragment in offsets.split(";"):
         parts = fragment.split()
-        if len(parts) != 2 or not all(part.isdigit() for part in parts):
-            raise InputError(path, number, f"offsets should be 'START END', found {fragment!r}")
+        # Only ASCII digits: str.isdigit() also takes "²" and "٥", which int() refuses or reads.
+        if len(parts) != 2 or not all(_OFFSET.fullmatch(part) for part in parts):
+            raise InputError(
+                path, number, f"offsets should be 'START END', found {fragment[:60]!r}"
+            )
         start, end = int(parts[0]), int(parts[1])
         if start >= end:
             raise InputError(path, number, f"start {start} is not before end {end}")
@@ -668,7 +751,11 @@ def _link(body: str, tail: str, spans, path, number: int) -> NewEntity | None:
         description = parts[2]
     span.entity_uuid = entity_uuid
     return NewEntity(
-        name=tail.strip() or parts[2], uuid=entity_uuid, label=span.label, description=description
+        name=tail.strip() or parts[2],
+        uuid=entity_uuid,
+        label=span.label,
+        description=description,
+        where=f"{path}:{number}",
     )
 
 

@@ -3,14 +3,16 @@
 Columns: document (its title), label, text, start, end (code points, end exclusive),
 annotator, status, note, origin, confidence, attributes (JSON), entity (the canonical
 name), document_hash and uuid. A text cell that begins with ``=``, ``+``, ``-``, ``@``, TAB
-or CR would be run as a formula by Excel and LibreOffice, so it is written with a leading
-``'`` (OWASP, CWE-1236): a reader must drop that ``'`` to get the text back. The table
-does not carry relations or the documents' texts.
+or CR, also behind spaces or quotes (`` =1+1``, ``"@SUM(A1)``), would be run as a formula
+by Excel and LibreOffice, so it is written with a leading ``'`` (OWASP, CWE-1236): a reader
+must drop that ``'`` to get the text back. The table does not carry relations or the
+documents' texts.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,12 +37,15 @@ COLUMNS = (
     "document_hash",
     "uuid",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What starts a formula (=, +, -, @, TAB, CR), also behind white space (any Unicode space,
+# TAB, CR and LF among it) or quotes: spreadsheets trim the one and drop the other when
+# they read a cell, on import or on paste, and run what is left.
+_FORMULA = re.compile(r"""[\s"']*[=+\-@\t\r]""")
 
 
 def safe(cell: str) -> str:
     """A text cell that a spreadsheet shows as text, never runs as a formula."""
-    if cell.startswith(FORMULA_STARTS):
+    if _FORMULA.match(cell):
         return "'" + cell
     return cell
 

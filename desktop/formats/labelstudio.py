@@ -19,7 +19,9 @@ the user who imports it. The annotators' names go in the task's ``meta.annotator
 by annotation id; Label Studio keeps a task's ``meta`` and each imported annotation's id
 (as ``import_id``), so the names come back with its own export. ``ground_truth`` marks the
 gold layer. Region ids are the spans' uuids. Beside the tasks goes the labelling config
-that reads them (``NAME.label_config.xml``). Label Studio cannot carry attribute values
+that reads them (``NAME.label_config.xml``); a label, relation type or attribute whose
+name XML cannot hold (a control character) stops the export, named, before either file
+appears. Label Studio cannot carry attribute values
 other than text, links to canonical entities, or rejected spans.
 
 Import: annotations become accepted spans (cancelled ones are skipped and counted), and
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from db.limits import check_real
 from db.records import ExportDocument, ImportBatch, NewDocument, NewRelation, NewSpan, SpanRecord
 from db.store import new_uuid
 from desktop.formats.base import (
@@ -56,6 +59,8 @@ from desktop.formats.base import (
     dumps_bytes,
     read_text,
     relations_among,
+    shown,
+    within_limits,
 )
 
 LABELS = "label"  # the <Labels> control
@@ -152,6 +157,14 @@ def _tasks(text: str, path: Path) -> Iterator[tuple[int, Any]]:
             raise InputError(
                 path, exc.lineno, f"malformed JSON ({exc.msg} at column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise InputError(
+                path, line_at(position), "the task is nested too deeply to read"
+            ) from None
+        except ValueError:  # int() refuses a number of thousands of digits
+            raise InputError(
+                path, line_at(position), "the task holds a number too long to read"
+            ) from None
 
     position = skip(0)
     if position == len(text):
@@ -231,8 +244,8 @@ def _score(value: Any, path, line: int, what: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(path, line, f"{what}score should be a number, not {json.dumps(value)}")
-    return float(value)
+        raise InputError(path, line, f"{what}score should be a number, not {shown(value)}")
+    return within_limits(path, line, what, check_real, value, "score")
 
 
 def _document(
@@ -304,7 +317,7 @@ class _Task:
                 self.document.relations.append(
                     _relation(item, regions, annotator, path, line, where)
                 )
-            elif kind in ("textarea", "choices") and item.get("id") in regions:
+            elif kind in ("textarea", "choices") and _region_id(item.get("id")) in regions:
                 _region_value(item, regions[item["id"]], path, line, where)
 
     def _region(
@@ -357,8 +370,10 @@ def _relation(
 ) -> NewRelation:
     ends = []
     for key in ("from_id", "to_id"):
-        if item.get(key) not in regions:
-            raise InputError(path, line, f"{what}{key} {item.get(key)!r} names no labelled region")
+        region = _region_id(item.get(key))
+        if region not in regions:
+            said = repr(region) if region is not None else shown(item.get(key))
+            raise InputError(path, line, f"{what}{key} {said} names no labelled region")
         ends.append(regions[item[key]][0].uuid)
     if item.get("direction") == "left":
         ends.reverse()
@@ -391,6 +406,11 @@ def _region_value(item: dict[str, Any], spans: list[NewSpan], path, line: int, w
             span.attributes[name] = values[0] if len(values) == 1 else values
 
 
+def _region_id(value: Any) -> str | None:
+    """A result item's region id: a string (anything else names no region)."""
+    return value if isinstance(value, str) else None
+
+
 def _is_uuid(value: str) -> bool:
     try:
         return str(uuidlib.UUID(value)) == value
@@ -399,6 +419,24 @@ def _is_uuid(value: str) -> bool:
 
 
 # --- writing -----------------------------------------------------------------------------
+
+
+# What XML 1.0 cannot hold at all, not even written as "&#1;": Label Studio parses its
+# labelling config with Python's ElementTree (defusedxml, in core/label_config.py), which
+# refuses it.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_attribute(value: str, what: str) -> str:
+    """``value`` as a quoted XML attribute, or ValueError naming it when it holds a character
+    XML cannot (a control character): Label Studio would refuse the whole config."""
+    found = _NOT_XML.search(value)
+    if found is not None:
+        raise ValueError(
+            f"the {what} {value!r} holds U+{ord(found.group()):04X}, a control character that "
+            "Label Studio's labelling config (XML) cannot hold; rename it and export again"
+        )
+    return quoteattr(value)
 
 
 def config_path(out: Path) -> Path:
@@ -421,7 +459,8 @@ def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext
                 stream.write(dumps_bytes(task))
                 separator = b",\n"
             stream.write(b"\n]\n")
-        config.write(scheme.config())
+            labelling = scheme.config()  # may refuse a name: then neither file appears
+        config.write(labelling)
 
 
 def _task(
@@ -551,24 +590,30 @@ class _Scheme:
         self.labels: dict[str, None] = dict.fromkeys(self.colours)
         self.relations: dict[str, None] = {}
         self.attributes: dict[str, None] = {}
+        for name in self.labels:  # refused before a task is written
+            xml_attribute(name, "label")
 
     def config(self) -> str:
+        """The labelling config; ValueError for a name XML cannot hold (see xml_attribute)."""
         lines = ["<View>"]
         if self.relations:
             lines.append("  <Relations>")
-            lines.extend(f"    <Relation value={quoteattr(name)}/>" for name in self.relations)
+            lines.extend(
+                f"    <Relation value={xml_attribute(name, 'relation type')}/>"
+                for name in self.relations
+            )
             lines.append("  </Relations>")
         lines.append(f'  <Labels name="{LABELS}" toName="{TEXT}">')
         for name in self.labels:
             colour = self.colours.get(name)
-            background = f" background={quoteattr(colour)}" if colour else ""
-            lines.append(f"    <Label value={quoteattr(name)}{background}/>")
+            background = f" background={xml_attribute(colour, 'colour')}" if colour else ""
+            lines.append(f"    <Label value={xml_attribute(name, 'label')}{background}/>")
         lines.append("  </Labels>")
         lines.append(f'  <Text name="{TEXT}" value="${TEXT}"/>')
         for name in (NOTE, *self.attributes):
             lines.append(
-                f'  <TextArea name={quoteattr(name)} toName="{TEXT}" perRegion="true" '
-                'editable="true" displayMode="region-list"/>'
+                f'  <TextArea name={xml_attribute(name, "attribute")} toName="{TEXT}" '
+                'perRegion="true" editable="true" displayMode="region-list"/>'
             )
         lines.append("</View>")
         return "\n".join(lines) + "\n"
