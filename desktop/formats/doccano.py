@@ -52,6 +52,7 @@ from desktop.formats.base import (
     document_from,
     dumps_bytes,
     examples,
+    identifier,
     iter_jsonl,
     optional,
     relations_among,
@@ -89,6 +90,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             start, end = utf16_to_code_points(offsets, start, end, path, line, what)
             span_uuid = new_uuid()
             if span_id is not None:
+                span_id = identifier(span_id, path, line, f"entity {number}: 'id' ")
                 if span_id in ids:
                     raise InputError(path, line, f"{what}entity id {span_id!r} is used twice")
                 ids[span_id] = span_uuid
@@ -112,6 +114,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             for key in ("from_id", "to_id"):
                 if key not in relation:
                     raise InputError(path, line, f"{what}missing {key!r}")
+                identifier(relation[key], path, line, f"{what}{key!r} ")
                 if relation[key] not in ids:
                     raise InputError(
                         path, line, f"{what}{key} {relation[key]!r} names no entity of this record"

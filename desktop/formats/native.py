@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from db.limits import check_integer
 from db.records import (
     ExportDocument,
     ImportBatch,
@@ -47,6 +48,7 @@ from desktop.formats.base import (
     iter_jsonl,
     optional,
     require,
+    within_limits,
 )
 
 FORMAT_VERSION = 1
@@ -59,12 +61,16 @@ DOCUMENT_FIELDS = ("title", "source", "url", "published", "language", "imported_
 def read(path: Path, options: ImportOptions) -> ReadResult:
     batch = ImportBatch()
     result = ReadResult(batch)
+    # What may appear once per file, with the line where it did: ("label", name),
+    # ("span", uuid), ("review", uuid).
+    seen: dict[tuple[str, str], int] = {}
     for line, record in iter_jsonl(path):
         kind = record.get("type", "document" if "text" in record else None)
         if kind == "document":
-            batch.documents.append(_read_document(record, path, line, options, result))
+            batch.documents.append(_read_document(record, path, line, options, result, seen))
         elif kind == "label":
             name = require(record, "name", str, path, line, "label: ")
+            _once(seen, ("label", name.strip().lower()), path, line, f"label {name.strip()!r}")
             schema = None
             if "schema" in record:
                 try:
@@ -80,6 +86,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
                     description=optional(record, "description", str, path, line) or "",
                     position=optional(record, "position", int, path, line),
                     schema=schema,
+                    where=f"{path}:{line}",
                 )
             )
         elif kind == "annotator":
@@ -87,6 +94,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
                 NewAnnotator(
                     name=require(record, "name", str, path, line, "annotator: "),
                     is_gold=bool(record.get("is_gold", False)),
+                    where=f"{path}:{line}",
                 )
             )
         elif kind == "entity":
@@ -101,6 +109,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
                     description=optional(record, "description", str, path, line) or "",
                     aliases=aliases,
                     created_at=optional(record, "created_at", str, path, line),
+                    where=f"{path}:{line}",
                 )
             )
         elif kind is None:
@@ -110,8 +119,22 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
     return result
 
 
+def _once(seen: dict[tuple[str, str], int], key: tuple[str, str], path, line: int, what: str):
+    """Refuse the second appearance in a file of what may appear once (a label, a uuid)."""
+    if key in seen:
+        raise InputError(
+            path, line, f"{what} appears twice in the file (first on line {seen[key]})"
+        )
+    seen[key] = line
+
+
 def _read_document(
-    record: dict[str, Any], path: Path, line: int, options: ImportOptions, result: ReadResult
+    record: dict[str, Any],
+    path: Path,
+    line: int,
+    options: ImportOptions,
+    result: ReadResult,
+    seen: dict[tuple[str, str], int],
 ) -> NewDocument:
     text = require(record, "text", str, path, line)
     if not text:
@@ -167,6 +190,8 @@ def _read_document(
         start, end = check_offsets(span.get("start"), span.get("end"), len(text), path, line, what)
         check_covered(text, start, end, span.get("text"), path, line, what)
         attributes = optional(span, "attributes", dict, path, line, what) or {}
+        version = optional(span, "version", int, path, line, what) or 1
+        within_limits(path, line, what, check_integer, version, "version", 1)
         document.spans.append(
             NewSpan(
                 label=label,
@@ -184,13 +209,15 @@ def _read_document(
                 entity_uuid=optional(span, "entity", str, path, line, what),
                 created_at=optional(span, "created_at", str, path, line, what),
                 updated_at=optional(span, "updated_at", str, path, line, what),
-                version=optional(span, "version", int, path, line, what) or 1,
+                version=version,
                 where=f"{path}:{line}",
             )
         )
     uuids = [span.uuid for span in document.spans if span.uuid]
     if len(uuids) != len(set(uuids)):
         raise InputError(path, line, "two spans share one uuid")
+    for span_uuid in uuids:
+        _once(seen, ("span", span_uuid), path, line, f"span uuid {span_uuid!r}")
     known_uuids = set(uuids)
     for number, relation in enumerate(
         optional(record, "relations", list, path, line) or [], start=1
@@ -231,6 +258,9 @@ def _read_document(
     for review in optional(record, "reviews", list, path, line) or []:
         if not isinstance(review, dict):
             raise InputError(path, line, "review: expected an object")
+        review_uuid = optional(review, "uuid", str, path, line)
+        if review_uuid is not None:
+            _once(seen, ("review", review_uuid), path, line, f"review uuid {review_uuid!r}")
         document.reviews.append(
             NewReviewDecision(
                 reviewer=require(review, "reviewer", str, path, line, "review: "),
@@ -239,7 +269,7 @@ def _read_document(
                 candidates=optional(review, "candidates", list, path, line) or [],
                 outcome_uuid=optional(review, "outcome", str, path, line),
                 note=optional(review, "note", str, path, line) or "",
-                uuid=optional(review, "uuid", str, path, line),
+                uuid=review_uuid,
                 created_at=optional(review, "created_at", str, path, line),
             )
         )

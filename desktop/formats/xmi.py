@@ -362,7 +362,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
     root = _parse(data, path)
     sofa = _initial_sofa(root, path)
     _check_span_offsets(root, sofa, path)
-    cas = _load(data, typesystem_for(path), path)
+    cas = _load(data, typesystem_for(path), path, root)
     text = cas.sofa_string
     lines = _element_lines(root)
     document = _document(cas, text, path)
@@ -422,21 +422,23 @@ def _load_typesystem(path: Path) -> TypeSystem:
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key not in _typesystems:
         data = _read_bytes(path)
-        _parse_typesystem_xml(data, path)
+        root = _parse_typesystem_xml(data, path)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # cassis warns of feature names it renames
                 typesystem = load_typesystem(BytesIO(data))
         except Exception as exc:  # cassis raises many kinds; all mean a bad type system
             raise InputError(
-                path, None, f"not a UIMA type system cassis can read ({exc})"
+                path,
+                _line_of(root, str(exc)),
+                f"not a UIMA type system cassis can read ({exc})",
             ) from None
         _typesystems.clear()  # an import reads one or a few; keep the latest only
         _typesystems[key] = typesystem
     return _typesystems[key]
 
 
-def _parse_typesystem_xml(data: bytes, path: Path) -> None:
+def _parse_typesystem_xml(data: bytes, path: Path) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(data, parser)
@@ -446,9 +448,10 @@ def _parse_typesystem_xml(data: bytes, path: Path) -> None:
         raise InputError(
             path, root.sourceline, f"not a UIMA type system: the root element is <{root.tag}>"
         )
+    return root
 
 
-def _load(data: bytes, typesystem: TypeSystem, path: Path) -> Cas:
+def _load(data: bytes, typesystem: TypeSystem, path: Path, root: etree._Element) -> Cas:
     try:
         with warnings.catch_warnings():
             # Offsets cassis cannot map are found, with their line, by _check_span_offsets.
@@ -456,8 +459,31 @@ def _load(data: bytes, typesystem: TypeSystem, path: Path) -> Cas:
             return load_cas_from_xmi(BytesIO(data), typesystem=typesystem)
     except Exception as exc:  # cassis raises many kinds; all mean a CAS it cannot read
         raise InputError(
-            path, None, f"not a CAS that {TYPESYSTEM} describes ({type(exc).__name__}: {exc})"
+            path,
+            _line_of(root, str(exc)),
+            f"not a CAS that {TYPESYSTEM} describes ({type(exc).__name__}: {exc})",
         ) from None
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"|\[([^\]]*)\]")
+
+
+def _line_of(root: etree._Element, message: str) -> int:
+    """The line that cassis's complaint most likely points at: that of the first element
+    whose type, or one of whose attributes (by value or by name), the message quotes;
+    else the root's."""
+    quoted = {"".join(found) for found in _QUOTED.findall(message)} - {""}
+    if quoted:
+        types = {name.rsplit(".", 1)[-1] for name in quoted}
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue  # a comment
+            if etree.QName(element).localname in types or any(
+                value in quoted or etree.QName(name).localname in quoted
+                for name, value in element.attrib.items()
+            ):
+                return element.sourceline
+    return root.sourceline
 
 
 def _initial_sofa(root: etree._Element, path: Path) -> etree._Element:
@@ -467,7 +493,7 @@ def _initial_sofa(root: etree._Element, path: Path) -> etree._Element:
             if not sofa.get("sofaString"):
                 raise InputError(path, sofa.sourceline, "the CAS holds no text: its sofa is empty")
             return sofa
-    raise InputError(path, None, f"the CAS has no {INITIAL_VIEW} sofa: it holds no text")
+    raise InputError(path, root.sourceline, f"the CAS has no {INITIAL_VIEW} sofa: it holds no text")
 
 
 def _check_span_offsets(root: etree._Element, sofa: etree._Element, path: Path) -> None:
@@ -503,16 +529,18 @@ def _element_lines(root: etree._Element) -> dict[int, int]:
     lines: dict[int, int] = {}
     for element in root.iter(_SPAN_TAG, _RELATION_TAG):
         identifier = element.get(_XMI_ID)
-        if identifier is not None and identifier.isdigit():
+        if identifier is not None and _INTEGER.fullmatch(identifier):
             lines[int(identifier)] = element.sourceline
     return lines
 
 
+_INTEGER = re.compile("-?[0-9]{1,18}")  # ASCII digits only: int() also reads "٥" and "1_0"
+
+
 def _integer(raw: str, name: str, path: Path, line: int) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise InputError(path, line, f"span {name} {raw!r} is not an integer") from None
+    if not _INTEGER.fullmatch(raw.strip()):
+        raise InputError(path, line, f"span {name} {raw[:40]!r} is not an integer")
+    return int(raw)
 
 
 def _type_if_any(cas: Cas, name: str):
@@ -609,7 +637,9 @@ def _spans(
         if entity is not None:
             span.entity_uuid = entity
             name = _text_feature(fs, "entityName") or text[span.start : span.end]
-            result.batch.entities.append(NewEntity(name=name, uuid=entity, label=label))
+            result.batch.entities.append(
+                NewEntity(name=name, uuid=entity, label=label, where=span.where)
+            )
         spans[fs.xmiID] = span
     return spans
 

@@ -541,7 +541,7 @@ BAD_FILES = [
         inception_xmi().replace('label="same_as"', ""),
         ":8: a DossierRelation without a label: set its label feature",
     ),
-    (inception_xmi().replace("custom:Mood", "custom:Weather"), ": not a CAS that TypeSystem.xml"),
+    (inception_xmi().replace("custom:Mood", "custom:Weather"), ":9: not a CAS that TypeSystem.xml"),
     (
         inception_xmi(span='<custom:DossierSpan xmi:id="13" sofa="1" begin="6" label="Actor"'),
         ":7: malformed XML (error parsing attribute name",  # lxml finds it on the next line
