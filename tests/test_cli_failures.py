@@ -172,8 +172,7 @@ def test_a_write_to_a_read_only_project_file_is_one_line_and_exit_2(project, cor
     args = [arg.format(corpus=corpus) for arg in command]
     with read_only(project):
         line = one_line(run("--db", str(project), *args))
-        # import says "import: …" (desktop.formats words every store refusal as its own)
-        assert f"{command[0]}: the project file is read-only" in line, line
+        assert line.startswith(f"dossier {command[0]}: the project file is read-only"), line
         assert "attempt to write a readonly database" in line
         # Reading a read-only project still works.
         assert run("--db", str(project), "stats").exit_code == 0
@@ -192,7 +191,7 @@ def test_the_installed_command_says_a_read_only_project_in_one_line(project, cor
             check=False,
         )
     assert result.returncode == 2
-    assert "import: the project file is read-only" in result.stderr
+    assert result.stderr.startswith("dossier import: the project file is read-only")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 

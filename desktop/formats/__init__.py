@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from db.records import ExportFilter, ImportBatch, ImportSummary
-from db.store import Store, StoreError
+from db.store import Store, StoreError, UnavailableError
 from desktop.formats.alignment import OVERLAP_RULES
 from desktop.formats.base import (
     ExportContext,
@@ -425,6 +425,8 @@ def import_paths(
             return report
         try:
             report.summary = store.import_batch(batch, progress=writing)
+        except UnavailableError:
+            raise  # the database failed, not the file: said as such, and worth a retry
         except StoreError as exc:
             raise InputError(*_locate(str(exc))) from None
     return report

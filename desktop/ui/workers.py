@@ -111,7 +111,11 @@ class Job(QObject):
 
 
 def _is_input_error(exc: Exception) -> bool:
-    return type(exc).__name__ in {"InputError", "StoreError", "SpanError", "ValueError"}
+    """A refusal said in plain words (bad input, the store's refusals, a database that
+    could not be written): no traceback to print."""
+    return any(
+        kind.__name__ in {"InputError", "StoreError", "ValueError"} for kind in type(exc).__mro__
+    )
 
 
 class _Runnable(QRunnable):
