@@ -90,6 +90,8 @@ class SpanEditsMixin(StoreBase):
         current = self._get_span(connection, span_uuid)
         check_unchanged(current, expected_version, expected)
         values = dict(changes)
+        if "note" in values:
+            self._check_note(values["note"])
         if "entity_uuid" in values:
             values["entity_id"] = self._entity_id(connection, values.pop("entity_uuid"))
         self._check_status(

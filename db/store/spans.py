@@ -12,6 +12,7 @@ from sqlalchemy import (
     select,
 )
 
+from db.limits import LimitError, check_text
 from db.records import (
     NewSpan,
     SpanRecord,
@@ -157,6 +158,14 @@ class SpansMixin(StoreBase):
         return covered
 
     @staticmethod
+    def _check_note(note: str) -> None:
+        """A note typed in the window is held alike on SQLite and PostgreSQL, or refused."""
+        try:
+            check_text(note, "the note")
+        except LimitError as exc:
+            raise SpanError(str(exc)) from None
+
+    @staticmethod
     def _check_status(status: str, origin: str) -> None:
         if status not in SPAN_STATUSES:
             raise SpanError(f"unknown span status {status!r} (one of {', '.join(SPAN_STATUSES)})")
@@ -181,6 +190,7 @@ class SpansMixin(StoreBase):
     ) -> SpanRecord:
         """Tag ``text[start:end]`` of a document; committed before it returns."""
         self._check_status(status, origin)
+        self._check_note(note)
         with self._write() as connection:
             covered = self._covered_text(connection, document_id, start, end)
             self._check_attributes(self._schemas(connection), label_id, attributes)

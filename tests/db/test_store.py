@@ -105,7 +105,9 @@ def test_put_span_returns_a_span_to_an_earlier_state(store):
     document_id = one_document(store)
     me = store.ensure_annotator("me")
     span = store.add_span(document_id, label_id(store, "Actor"), me.id, 0, 5)
-    later = store.update_span(span.uuid, span.version, label_id=label_id(store, "Event"), note="later")
+    later = store.update_span(
+        span.uuid, span.version, label_id=label_id(store, "Event"), note="later"
+    )
     with pytest.raises(ConflictError):
         store.put_span(span, expected_version=span.version)
     back = store.put_span(span, expected_version=later.version)
@@ -336,15 +338,43 @@ def test_review_decisions_write_gold_spans_in_one_step(store):
 
 
 def test_imported_spans_mark_their_annotator_in_progress_but_keep_recorded_states(store):
-    batch = ImportBatch(documents=[
-        NewDocument(text="One article.", spans=[NewSpan("Actor", 0, 3, "a"), NewSpan("Actor", 4, 11, "b", status="suggested")]),
-        NewDocument(text="Two article.", spans=[NewSpan("Actor", 0, 3, "a")], states=[NewState("a", "done")]),
-    ])
+    batch = ImportBatch(
+        documents=[
+            NewDocument(
+                text="One article.",
+                spans=[
+                    NewSpan("Actor", 0, 3, "a"),
+                    NewSpan("Actor", 4, 11, "b", status="suggested"),
+                ],
+            ),
+            NewDocument(
+                text="Two article.",
+                spans=[NewSpan("Actor", 0, 3, "a")],
+                states=[NewState("a", "done")],
+            ),
+        ]
+    )
     first, second = store.import_batch(batch).document_ids
     a, b = store.ensure_annotator("a"), store.ensure_annotator("b")
     assert store.document_status(first, a.id) == "in_progress"
     assert store.document_status(first, b.id) == "not_started"  # a suggestion starts nothing
     assert store.document_status(second, a.id) == "done"
     store.set_document_status(first, a.id, "not_started")
-    store.import_batch(ImportBatch(documents=[NewDocument(text="One article.", spans=[NewSpan("Claim", 0, 3, "a")])]))
+    store.import_batch(
+        ImportBatch(
+            documents=[NewDocument(text="One article.", spans=[NewSpan("Claim", 0, 3, "a")])]
+        )
+    )
     assert store.document_status(first, a.id) == "not_started"
+
+
+def test_a_note_no_database_can_hold_is_refused_alike(store):
+    document = store.import_batch(ImportBatch(documents=[NewDocument(text=TEXT)])).document_ids[0]
+    me = store.ensure_annotator("me")
+    actor = store.label_by_name("Actor").id
+    with pytest.raises(StoreError, match="NUL"):
+        store.add_span(document, actor, me.id, 0, 6, note="a\x00b")
+    span = store.add_span(document, actor, me.id, 0, 6)
+    with pytest.raises(StoreError, match="surrogate"):
+        store.update_span(span.uuid, expected=span, note="\ud83d")
+    assert [(s.note, s.version) for s in store.spans(document)] == [("", 1)]
