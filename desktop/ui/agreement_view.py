@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.store import StoreError
+from desktop.formats.csv_table import safe
 from desktop.review.agreement import (
     AgreementReport,
     AttributeAgreement,
@@ -198,12 +199,17 @@ class RecordTableModel(QAbstractTableModel):
         value = spec.read(self._rows[row])
         return format_figure(value) if spec.figure else str(value)
 
+    def _pasted(self, row: int, column: int) -> str:
+        """A cell as a spreadsheet should take it: names as text, never as formulas."""
+        text = self.text(row, column)
+        return text if self.columns[column].figure else safe(text)
+
     def as_text(self, hidden: Sequence[int] = ()) -> str:
         """The table as tab-separated text, without the ``hidden`` columns."""
         shown = [column for column in range(len(self.columns)) if column not in hidden]
         lines = ["\t".join(self.header(column) for column in shown)]
         for row in range(len(self._rows)):
-            lines.append("\t".join(self.text(row, column) for column in shown))
+            lines.append("\t".join(self._pasted(row, column) for column in shown))
         return "\n".join(lines) + "\n"
 
     # --- Qt overrides ------------------------------------------------------------------------
@@ -275,7 +281,7 @@ class AgreementTableModel(QAbstractTableModel):
         lines = ["\t".join(["Label"] + [header for header, _tip, _read in COLUMNS])]
         for label, figures in self._rows:
             cells = [format_figure(read(figures)) for _header, _tip, read in COLUMNS]
-            lines.append("\t".join([label] + cells))
+            lines.append("\t".join([safe(label)] + cells))
         return "\n".join(lines) + "\n"
 
     # --- Qt overrides ------------------------------------------------------------------------

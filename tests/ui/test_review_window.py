@@ -364,3 +364,26 @@ def test_review_mode_by_its_buttons(qtbot, project, open_window):
     assert [layer.annotator.name for layer in window.session.layers] == ["lead"]
     assert not window.session.editing.is_gold
     assert len(decisions_by_item(project)) == 3 + len(agreed)
+
+
+def test_a_label_named_like_a_formula_is_copied_as_text_and_figures_as_numbers(memory_store):
+    from db.records import ImportBatch, NewDocument, NewSpan
+    from desktop.ui.agreement_view import AgreementTableModel
+
+    text = "Kataib Hezbollah warned on Friday that attacks on US forces would resume."
+    spans = [
+        NewSpan("=HYPERLINK(1)", 0, 16, "ana"),
+        NewSpan("=HYPERLINK(1)", 27, 33, "ben"),
+        NewSpan("@cmd", 39, 46, "ana"),
+        NewSpan("@cmd", 39, 46, "ben"),
+    ]
+    memory_store.import_batch(ImportBatch(documents=[NewDocument(text=text, spans=spans)]))
+    report = measure_agreement(memory_store, ("ana", "ben"))
+    model = AgreementTableModel()
+    model.set_report(report)
+    rows = {line.split("\t")[0]: line.split("\t")[1:] for line in model.as_text().splitlines()}
+    assert "'=HYPERLINK(1)" in rows and "'@cmd" in rows and "=HYPERLINK(1)" not in rows
+    # Figures stay numbers a spreadsheet can sum, a negative kappa included.
+    figures = rows["'=HYPERLINK(1)"]
+    assert all(not cell.startswith("'") for cell in figures)
+    assert any(cell.startswith("-") for cell in figures), figures
