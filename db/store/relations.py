@@ -142,26 +142,33 @@ class RelationsMixin(StoreBase):
             if gone != len(set(remove)):
                 raise ConflictError("a link to take away was removed elsewhere")
             for relation in relations:
-                ids = dict(
-                    connection.execute(
-                        select(SPAN.c.uuid, SPAN.c.id).where(
-                            SPAN.c.uuid.in_([relation.head_uuid, relation.tail_uuid])
-                        )
-                    ).all()
-                )
-                if relation.head_uuid not in ids or relation.tail_uuid not in ids:
+                if not self._put_relation(connection, relation):
                     raise ConflictError("a span of this relation no longer exists")
-                connection.execute(
-                    insert(RELATION).values(
-                        id=relation.id,
-                        uuid=relation.uuid,
-                        type=relation.type,
-                        head_id=ids[relation.head_uuid],
-                        tail_id=ids[relation.tail_uuid],
-                        annotator_id=self._annotator_id(connection, relation.annotator),
-                        created_at=relation.created_at,
-                    )
+
+    def _put_relation(self, connection: Connection, relation: RelationRecord) -> bool:
+        """Insert a relation exactly as it was, ids included; False (nothing written) if
+        one of its spans is not there."""
+        ids = dict(
+            connection.execute(
+                select(SPAN.c.uuid, SPAN.c.id).where(
+                    SPAN.c.uuid.in_([relation.head_uuid, relation.tail_uuid])
                 )
+            ).all()
+        )
+        if relation.head_uuid not in ids or relation.tail_uuid not in ids:
+            return False
+        connection.execute(
+            insert(RELATION).values(
+                id=relation.id,
+                uuid=relation.uuid,
+                type=relation.type,
+                head_id=ids[relation.head_uuid],
+                tail_id=ids[relation.tail_uuid],
+                annotator_id=self._annotator_id(connection, relation.annotator),
+                created_at=relation.created_at,
+            )
+        )
+        return True
 
     def relations(self, document_id: int) -> list[RelationRecord]:
         query, head, _ = relation_select()

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, update
 
 from db.records import DeletedSpan, RelationRecord, SpanRecord
 from db.store.base import (
-    RELATION,
     SPAN,
     ConflictError,
     StoreBase,
@@ -230,28 +229,9 @@ class SpanEditsMixin(StoreBase):
         seen = set()
         for item in deleted:
             for relation in item.relations:
-                if relation.uuid in seen:
-                    continue
-                seen.add(relation.uuid)
-                ids = dict(
-                    connection.execute(
-                        select(SPAN.c.uuid, SPAN.c.id).where(
-                            SPAN.c.uuid.in_([relation.head_uuid, relation.tail_uuid])
-                        )
-                    ).all()
-                )
-                if relation.head_uuid in ids and relation.tail_uuid in ids:
-                    connection.execute(
-                        insert(RELATION).values(
-                            id=relation.id,
-                            uuid=relation.uuid,
-                            type=relation.type,
-                            head_id=ids[relation.head_uuid],
-                            tail_id=ids[relation.tail_uuid],
-                            annotator_id=self._annotator_id(connection, relation.annotator),
-                            created_at=relation.created_at,
-                        )
-                    )
+                if relation.uuid not in seen:
+                    seen.add(relation.uuid)
+                    self._put_relation(connection, relation)  # both its spans, or none
         return self._spans_by_uuid(connection, uuids)
 
     def restore_span(self, deleted: DeletedSpan) -> SpanRecord:
