@@ -22,6 +22,7 @@ from db.limits import (
     check_integer,
     check_json,
     check_name,
+    check_one_line,
     check_optional,
     check_real,
     check_text,
@@ -46,7 +47,7 @@ class ImportChecksMixin(StoreBase):
         try:
             for label in batch.labels:
                 where = label.where
-                _name(label.name, LABEL_NAME, "label name")
+                _label_name(label.name)
                 check_name(label.kind, LABEL_KIND, "label kind")
                 check_optional(label.colour, LABEL_COLOUR, "label colour")
                 check_optional(label.shortcut, LABEL_SHORTCUT, "label key")
@@ -131,7 +132,7 @@ def _plain_span(span: NewSpan) -> bool:
 
 
 def _check_span(span: NewSpan) -> None:
-    _name(span.label, LABEL_NAME, "label name")
+    _label_name(span.label)
     _name(span.annotator, ANNOTATOR_NAME, "annotator name")
     check_optional(span.uuid, UUID, "span uuid")
     check_text(span.note, "span note")
@@ -154,6 +155,12 @@ def _check_document(document: NewDocument) -> None:
         check_json(document.meta, "the metadata")
     check_optional(document.imported_from, None, "imported_from")
     check_optional(document.created_at, TIMESTAMP, "created_at")
+
+
+def _label_name(value: str) -> None:
+    """A label's name, as the window would take it: one line of visible text."""
+    _name(value, LABEL_NAME, "label name")
+    check_one_line(value.strip(), "label name")
 
 
 def _name(value: str, limit: int, what: str) -> None:

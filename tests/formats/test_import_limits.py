@@ -503,3 +503,21 @@ def test_the_rich_project_exports_and_imports_within_the_limits(memory_store, tm
     with Store.open(tmp_path / "again.db") as again:
         import_paths(again, [tmp_path / "rich.jsonl"])
         assert len(again.document_ids()) == 3
+
+
+def test_a_label_named_with_a_line_break_is_refused_on_import_as_in_the_window(tmp_path):
+    from db.store import Store
+    from desktop.formats import import_paths
+    from desktop.formats.base import InputError
+
+    source = tmp_path / "tagged.jsonl"
+    source.write_text(
+        '{"text": "Kataib Hezbollah warned.", "spans": [{"start": 0, "end": 16, '
+        '"label": "Act\\u0085or", "annotator": "ana"}]}\n',
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / "p.db") as store:
+        with pytest.raises(InputError, match=r"tagged\.jsonl:1: .*control character"):
+            import_paths(store, [source])
+        assert store.document_count() == 0
+        assert store.label_by_name("Act\x85or") is None
