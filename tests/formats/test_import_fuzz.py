@@ -393,43 +393,10 @@ def fuzz(importer: str, data, seeds, template) -> None:
     import_broken(importer, files, template, fmt)
 
 
+@pytest.mark.parametrize(
+    "importer", ["jsonl", "doccano", "prodigy", "labelstudio", "brat", "xmi", "text"]
+)
 @FUZZ
 @given(data=st.data())
-def test_native_jsonl(data, seeds, template):
-    fuzz("jsonl", data, seeds, template)
-
-
-@FUZZ
-@given(data=st.data())
-def test_doccano(data, seeds, template):
-    fuzz("doccano", data, seeds, template)
-
-
-@FUZZ
-@given(data=st.data())
-def test_prodigy(data, seeds, template):
-    fuzz("prodigy", data, seeds, template)
-
-
-@FUZZ
-@given(data=st.data())
-def test_label_studio(data, seeds, template):
-    fuzz("labelstudio", data, seeds, template)
-
-
-@FUZZ
-@given(data=st.data())
-def test_brat(data, seeds, template):
-    fuzz("brat", data, seeds, template)
-
-
-@FUZZ
-@given(data=st.data())
-def test_xmi(data, seeds, template):
-    fuzz("xmi", data, seeds, template)
-
-
-@FUZZ
-@given(data=st.data())
-def test_text(data, seeds, template):
-    fuzz("text", data, seeds, template)
+def test_a_broken_file_imports_or_is_refused_with_its_place(importer, data, seeds, template):
+    fuzz(importer, data, seeds, template)
