@@ -76,7 +76,10 @@ class SpanEditsMixin(StoreBase):
         _check_fields(changes)
         with self._write() as connection:
             self._lock_spans(connection, [span.uuid for span in spans])
-            return [self._update(connection, span.uuid, None, span, changes) for span in spans]
+            schemas = self._schemas(connection)  # read once for every span of the action
+            return [
+                self._update(connection, span.uuid, None, span, changes, schemas) for span in spans
+            ]
 
     def _update(
         self,
@@ -85,6 +88,7 @@ class SpanEditsMixin(StoreBase):
         expected_version: int | None,
         expected: SpanRecord | None,
         changes: dict[str, Any],
+        schemas: dict | None = None,
     ) -> SpanRecord:
         current = self._get_span(connection, span_uuid)
         check_unchanged(current, expected_version, expected)
@@ -99,7 +103,7 @@ class SpanEditsMixin(StoreBase):
         if "attributes" in values or values.get("label_id", current.label_id) != current.label_id:
             # A relabelled span keeps its values only where the new label allows them.
             self._check_attributes(
-                self._schemas(connection),
+                schemas if schemas is not None else self._schemas(connection),
                 values.get("label_id", current.label_id),
                 values.get("attributes", current.attributes),
             )
