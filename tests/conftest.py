@@ -105,3 +105,40 @@ def memory_store():
     opened = Store.open(":memory:")
     yield opened
     opened.close()
+
+
+# --- every control pressed (tests/ui/controls.py) -------------------------------------------
+def _ran_all_window_tests(session) -> bool:
+    """True when this run collected every test file of tests/ui and no test was deselected."""
+    options = session.config.option
+    if options.keyword or options.markexpr or getattr(options, "deselect", None):
+        return False
+    files = {Path(item.path).resolve() for item in session.items}
+    wanted = set((Path(__file__).parent / "ui").glob("test_*.py"))
+    return wanted <= files
+
+
+def pytest_sessionfinish(session, exitstatus):
+    module = __import__("sys").modules.get("tests.ui.controls")
+    if module is None or not _ran_all_window_tests(session):
+        return
+    missing = module.recorder.never_pressed() + module.recorder.keys_never_typed()
+    session.config._dossier_controls_missing = missing  # for the summary below
+    if missing and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    missing = getattr(config, "_dossier_controls_missing", None)
+    if missing is None:
+        return
+    if missing:
+        terminalreporter.section("controls no test pressed", red=True)
+        for name in missing:
+            terminalreporter.line(name)
+    else:
+        module = __import__("sys").modules["tests.ui.controls"]
+        terminalreporter.line(
+            f"controls: all {len(module.recorder.shown)} shown controls and "
+            f"{len(module.KEYS)} listed keys were pressed by a test"
+        )

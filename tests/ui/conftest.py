@@ -54,6 +54,16 @@ def open_window(qtbot):
             launcher.store.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def control_recorder(qapp):
+    """Watch which controls the tests show and press (tests/ui/controls.py)."""
+    from tests.ui.controls import recorder
+
+    qapp.installEventFilter(recorder)
+    yield recorder
+    qapp.removeEventFilter(recorder)
+
+
 @pytest.fixture(autouse=True)
 def widget_dialogs(qapp):
     """File, colour and message dialogs as Qt widgets, which keys and clicks can fill in,

@@ -198,7 +198,7 @@ def answer_dialog(qtbot, kind: type, answer, timeout: int = 15000) -> Answer:
                 answered.append(title)
             finally:
                 if dialog.isVisible():  # the answer failed or left it open: never hang a test
-                    dialog.reject()
+                    dialog.reject()  # a fallback, not a press
             return
         if time.monotonic() < deadline:
             QTimer.singleShot(20, look)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from db.store import Store
-from tests.ui.driving import click, drag, hover, press
+from tests.ui.driving import click, click_row, drag, hover, press
 from tests.ui.test_annotating import FIRST, ready
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -172,8 +172,7 @@ def test_deleting_a_span_takes_its_relations_and_undo_restores_them(qtbot, proje
     # The relation's own Delete, in the span panel's list.
     select(qtbot, view, EVENT)
     relations = window.spans.record.relations
-    relations.setFocus()
-    relations.setCurrentRow(0)
+    click_row(qtbot, relations, 0)
     qtbot.keyClick(relations, Qt.Key.Key_Delete)
     assert stored(project)[1] == set() and len(view.arcs) == 0
 
