@@ -89,9 +89,6 @@ class OffsetMap:
         _, qt_points, deltas = self._changes(index)
         return self._python_starts[index] + local - deltas[bisect_right(qt_points, local) - 1]
 
-    def to_qt_range(self, start: int, end: int) -> tuple[int, int]:
-        return self.to_qt(start), self.to_qt(end)
-
     def to_python_range(self, start: int, end: int) -> tuple[int, int]:
         """Python offsets of a Qt selection, in order (a selection may run backwards)."""
         if start > end:

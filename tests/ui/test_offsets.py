@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QTextCursor
 
@@ -52,21 +52,35 @@ def as_qt(text: str) -> str:
     return text.replace("\r\n", "\u2029").replace("\r", "\u2029").replace("\n", "\u2029")
 
 
-@given(texts)
-def test_the_map_agrees_with_utf16_counting(text):
-    offsets = OffsetMap(text)
+def expected_positions(text: str) -> dict[int, int]:
+    """Each Python offset's Qt position, counted by encoding the text before it as Qt holds
+    it (an offset between ``\r`` and ``\n`` has none of its own)."""
+    return {
+        index: len(as_qt(text[:index]).encode("utf-16-le")) // 2
+        for index in range(len(text) + 1)
+        if not (index and text[index - 1] == "\r" and text[index : index + 1] == "\n")
+    }
+
+
+def check_map(offsets: OffsetMap, text: str) -> None:
+    assert offsets.python_length == len(text)
     assert offsets.qt_length == len(as_qt(text).encode("utf-16-le")) // 2
-    for index in range(len(text) + 1):
-        expected = len(as_qt(text[:index]).encode("utf-16-le")) // 2
-        if index and text[index - 1] == "\r" and text[index : index + 1] == "\n":
-            continue  # between \r and \n: no Python offset of its own in Qt
+    for index, expected in expected_positions(text).items():
         assert offsets.to_qt(index) == expected
         assert offsets.to_python(expected) == index
 
 
+@given(texts)
+def test_the_map_agrees_with_utf16_counting(text):
+    check_map(OffsetMap(text), text)
+
+
+@example("a\r\n\r\nb", 2)  # a chunk ends between \r and \n, and another CRLF follows
+@example("\r\n\r\n\r\n", 1)
+@example("a😀\r\nb", 2)
 @given(texts, st.integers(1, 6))
 def test_the_map_is_exact_across_chunk_boundaries(text, chunk):
-    """Cut the text into tiny chunks (as a long article is cut): nothing changes."""
+    """Cut the text into tiny chunks (as a long article is cut): still exact."""
     from desktop.ui import offsets as module
 
     saved = module.CHUNK
@@ -75,12 +89,18 @@ def test_the_map_is_exact_across_chunk_boundaries(text, chunk):
         small = OffsetMap(text)
     finally:
         module.CHUNK = saved
-    whole = OffsetMap(text)
-    assert small.qt_length == whole.qt_length
-    for index in range(len(text) + 1):
-        assert small.to_qt(index) == whole.to_qt(index)
-    for position in range(whole.qt_length + 1):
-        assert small.to_python(position) == whole.to_python(position)
+    check_map(small, text)
+
+
+def test_a_selection_made_backwards_gives_its_offsets_in_order():
+    text = "😀 Kata’ib\r\nHezbollah"
+    offsets = OffsetMap(text)
+    # Qt: 😀 is 2 units, CRLF one separator. "Kata’ib" runs from Python 2 to 9, Qt 3 to 10;
+    # "Hezbollah" from Python 11 to 20, Qt 11 to 20.
+    assert offsets.to_python_range(10, 3) == (2, 9)
+    assert offsets.to_python_range(3, 10) == (2, 9)
+    assert offsets.to_python_range(20, 11) == (11, 20)
+    assert offsets.to_python_range(4, 4) == (3, 3)
 
 
 @settings(
