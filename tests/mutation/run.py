@@ -31,7 +31,7 @@ from pathlib import Path
 
 try:
     import tomllib
-except ImportError:  # Python 3.10: mutmut brings toml's successor's name along
+except ImportError:  # Python 3.10: the mutation extra installs tomli
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
