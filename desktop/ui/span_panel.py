@@ -12,6 +12,7 @@ from bisect import bisect_left
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -354,7 +355,13 @@ class SpanPanelWidget(QWidget):
             self.table.clearSelection()
             return
         index = self.model.index(row, 0)
-        self.table.selectRow(row)
+        # Through the selection model, not selectRow: selectRow reads the keyboard, and the
+        # Shift still held from Shift+Tab would extend the selection instead of moving it.
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().setCurrentIndex(index, flags)
         self.table.scrollTo(index)
 
     def _on_table_clicked(self, index: QModelIndex) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from db.store import Store
 from desktop.formats import import_paths
+from desktop.ui.document_list import ID_ROLE
 from tests.conftest import CORPUS
 from tests.ui.driving import (
     CTRL,
@@ -87,7 +88,9 @@ def test_every_change_undoes_and_redoes_in_the_database(qtbot, project, open_win
     qtbot.keyClick(view, Qt.Key.Key_2)  # the second label, Actor
     added = stored_spans(project)
     assert [row[:4] for row in added] == [("Actor", start, start + 9, "Joe Biden")]
-    uuid = view.spans()[-1].uuid if view.spans()[-1].record.annotator == "me" else None
+    [uuid] = [s.uuid for s in view.spans() if s.record.annotator == "me"]
+    with Store.open(project) as store:
+        assert store.span(uuid).text == "Joe Biden"
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert stored_spans(project) == []
     assert all(s.record.annotator != "me" for s in view.spans())
@@ -96,7 +99,9 @@ def test_every_change_undoes_and_redoes_in_the_database(qtbot, project, open_win
     )
     assert stored_spans(project) == added
     mine = [s for s in view.spans() if s.record.annotator == "me"]
-    assert len(mine) == 1 and (uuid is None or mine[0].uuid == uuid)
+    assert [s.uuid for s in mine] == [uuid]  # the same span back, not a new one
+    with Store.open(project) as store:
+        assert store.span(uuid).text == "Joe Biden"
 
 
 def test_click_selects_a_span_then_keys_relabel_and_delete_it(qtbot, project, open_window):
@@ -254,14 +259,25 @@ def test_progress_keys_mark_done_and_move_to_the_next_unfinished(qtbot, project,
         me = store.ensure_annotator("me")
         assert store.document_status(first_id, me.id) == "done"
     assert window.documents.model.summary(first_id).status == "done"
+    # The list in its order: the first article on top, none of the others done.
+    proxy = window.documents.proxy
+    order = [proxy.data(proxy.index(row, 0), ID_ROLE) for row in range(proxy.rowCount())]
+    assert order[0] == first_id and len(order) >= 3
+    with Store.open(project) as store:
+        assert {store.document_status(d, me.id) for d in order[1:]} == {"not_started"}
     qtbot.keyClick(view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     second_id = window.session.document.id
-    assert second_id != first_id
+    assert second_id == order[1]
+    qtbot.keyClick(window.view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.document.id == order[2]
+    # Ctrl+PgUp: the previous document that is not done, in the list's order.
     qtbot.keyClick(window.view, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
-    assert (
-        window.session.document.id not in (first_id, second_id)
-        or window.session.document.id == second_id
-    )
+    assert window.session.document.id == second_id
+    assert window.view.hasFocus() and window.view.text == window.store.document(second_id).text
+    # Before it is only the first, which is done: Ctrl+PgUp stays and says so.
+    qtbot.keyClick(window.view, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.document.id == second_id
+    assert window.statusBar().currentMessage() == "No unfinished document in that direction"
 
 
 def test_the_window_remembers_its_document_and_position(qtbot, project, open_window, tmp_path):
