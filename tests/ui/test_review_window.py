@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
+from pathlib import Path
 
 import pytest
+import spacy
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -14,11 +17,123 @@ from db.store import Store
 from desktop.review.adjudicate import decision_item_keys
 from desktop.review.agreement import measure_agreement
 from desktop.review.compare import AGREED, compare_annotators
-from desktop.ui.agreement_view import COLUMNS, OVERALL, format_figure
+from desktop.ui.agreement_view import OVERALL
 from tests.ui.driving import CTRL, SHIFT, answer_file_dialog, click_row, drag, tick
 from tests.ui.driving import press as click_button
 
 PAIR = ["analyst_a", "analyst_b"]
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+RAW_SOURCES = ("000_f40a1a98859d52a1.txt", "001_4932432c3956f33a.txt")  # both analysts tagged
+LABELS = {"CLAIM": "Claim", "ACTOR": "Actor", "EVENT": "Event"}  # the files' names, the palette's
+
+
+# --- the raw data: the analysts' files and the articles, read without Dossier -------------------
+
+
+def raw_spans() -> dict[str, dict[str, list[tuple[str, int, int]]]]:
+    """Per analyst, per source file: (label, start, end) of each span, as the files hold them."""
+    folder = CORPUS / "annotations"
+    spans: dict[str, dict[str, list[tuple[str, int, int]]]] = {"analyst_a": {}, "analyst_b": {}}
+    for line in (folder / "analyst_a.prodigy.jsonl").read_text(encoding="utf-8").splitlines():
+        task = json.loads(line)
+        spans["analyst_a"][task["meta"]["source"]] = [
+            (LABELS[span["label"]], span["start"], span["end"]) for span in task["spans"]
+        ]
+    for line in (folder / "analyst_b.doccano.jsonl").read_text(encoding="utf-8").splitlines():
+        task = json.loads(line)
+        spans["analyst_b"][task["source"]] = [
+            (LABELS[label], start, end) for start, end, label in task["label"]
+        ]
+    return spans
+
+
+def raw_document_ids(location: str) -> dict[str, int]:
+    """The project's document id of each article file, matched by its text."""
+    texts = {path.name: path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt")}
+    with Store.open(location) as store:
+        ids = {store.document(summary.id).text: summary.id for summary in store.list_documents()}
+    return {name: ids[text] for name, text in texts.items()}
+
+
+@cache
+def raw_tokens(source: str) -> list[tuple[int, int]]:
+    """(start, end) of the article's word tokens: spaCy's English tokenizer, spaces left out."""
+    text = (CORPUS / source).read_text(encoding="utf-8")
+    return [(t.idx, t.idx + len(t.text)) for t in spacy.blank("en")(text) if not t.is_space]
+
+
+def raw_token_count() -> int:
+    return sum(len(raw_tokens(source)) for source in RAW_SOURCES)
+
+
+def _scores(reference: list, other: list, matched_reference: int, matched_other: int) -> list:
+    precision = matched_other / len(other) if other else None
+    recall = matched_reference / len(reference) if reference else None
+    if not reference and not other:
+        return [precision, recall, None]
+    p, r = precision or 0.0, recall or 0.0
+    return [precision, recall, 2 * p * r / (p + r) if p + r else 0.0]
+
+
+def _kappa(first: list, second: list) -> float | None:
+    total = len(first)
+    observed = sum(a == b for a, b in zip(first, second, strict=True)) / total
+    chance = sum(first.count(c) * second.count(c) for c in set(first)) / total**2
+    return None if chance == 1 else (observed - chance) / (1 - chance)
+
+
+def _alpha(first: list, second: list) -> float | None:
+    """Nominal alpha of two coders with no value missing: 1 - (n - 1) * 2D / (n² - Σ n_c²)."""
+    values = first + second
+    n = len(values)
+    expected = n * n - sum(values.count(c) ** 2 for c in set(values))
+    if expected == 0:
+        return None
+    disagreements = sum(a != b for a, b in zip(first, second, strict=True))
+    return 1 - (n - 1) * 2 * disagreements / expected
+
+
+def raw_agreement() -> dict[str, list[float | None]]:
+    """Per label and overall, analyst_b against analyst_a (the reference): exact P, R, F1,
+    overlap P, R, F1, Cohen's kappa and Krippendorff's alpha on the word tokens (a token's
+    value: whether a span of the label shares a character with it; overall, the set of
+    labels that do)."""
+    spans = raw_spans()
+    result = {}
+    for label in [*LABELS.values(), OVERALL]:
+
+        def keep(span, label=label):
+            return label == OVERALL or span[0] == label
+
+        a = [(s, *span) for s in RAW_SOURCES for span in spans["analyst_a"][s] if keep(span)]
+        b = [(s, *span) for s in RAW_SOURCES for span in spans["analyst_b"][s] if keep(span)]
+        exact = sum(min(a.count(span), b.count(span)) for span in set(a))
+
+        def touching(span, others):
+            return any(o[:2] == span[:2] and o[2] < span[3] and span[2] < o[3] for o in others)
+
+        overlap_a = sum(touching(span, b) for span in a)
+        overlap_b = sum(touching(span, a) for span in b)
+        values = {"analyst_a": [], "analyst_b": []}
+        for source in RAW_SOURCES:
+            for start, end in raw_tokens(source):
+                for name in values:
+                    covering = frozenset(
+                        lab for lab, s, e in spans[name][source] if s < end and start < e
+                    )
+                    values[name].append(covering if label == OVERALL else int(label in covering))
+        result[label] = [
+            *_scores(a, b, exact, exact),
+            *_scores(a, b, overlap_a, overlap_b),
+            _kappa(values["analyst_a"], values["analyst_b"]),
+            _alpha(values["analyst_a"], values["analyst_b"]),
+        ]
+    return result
+
+
+def cell(figure: float | None) -> str:
+    """A figure as a table cell reads: three decimals, a dash when undefined."""
+    return "—" if figure is None else f"{figure:.3f}"
 
 
 # --- reading the database ---------------------------------------------------------------------
@@ -219,7 +334,7 @@ def test_a_label_key_away_from_the_item_tags_gold_directly(qtbot, project, open_
     assert decisions_by_item(project) == {}
 
 
-def test_the_agreement_table_and_chart_show_what_measure_agreement_finds(
+def test_the_agreement_table_and_chart_show_the_figures_of_the_raw_files(
     qtbot, project, open_window, tmp_path
 ):
     window = open_window(project, annotator="lead")
@@ -229,37 +344,56 @@ def test_the_agreement_table_and_chart_show_what_measure_agreement_finds(
     assert dialog.checked() == PAIR
     with qtbot.waitSignal(dialog.measured, timeout=60000):
         qtbot.mouseClick(dialog.measure_button, Qt.MouseButton.LeftButton)
-    with Store.open(project) as store:
-        expected = measure_agreement(store, PAIR)
-    rows = [*expected.labels, OVERALL]
+    # The figures, worked out here from the two analysts' files and spaCy's tokens.
+    expected = raw_agreement()
+    rows = ["Claim", "Actor", "Event", OVERALL]  # the palette's order, then all labels
     model = dialog.model
-    assert [model.label(row) for row in range(model.rowCount())] == rows
+    assert [model.headerData(row, Qt.Orientation.Vertical) for row in range(len(rows))] == rows
+    shown = [[model.data(model.index(row, c)) for c in range(8)] for row in range(len(rows))]
+    assert shown == [[cell(value) for value in expected[label]] for label in rows]
+    # Exact matches by hand: analyst_a tagged 37 spans, analyst_b 27, and 21 are the same.
+    assert shown[-1][:3] == [cell(21 / 27), cell(21 / 37), cell(2 * 21 / (27 + 37))]
     for row, label in enumerate(rows):
-        figures = expected.overall if label == OVERALL else expected.per_label[label]
-        for column, (_header, _tip, read) in enumerate(COLUMNS):
-            index = model.index(row, column)
-            assert model.data(index, model.FIGURE_ROLE) == pytest.approx(read(figures))
-            assert model.data(index) == format_figure(read(figures))
+        for column, value in enumerate(expected[label]):
+            figure = model.data(model.index(row, column), model.FIGURE_ROLE)
+            assert figure == pytest.approx(value)
     overall = {name: value for label, name, value in dialog.chart.bars() if label == OVERALL}
-    assert overall["Cohen's κ"] == pytest.approx(expected.overall.kappa)
-    assert overall["Krippendorff's α"] == pytest.approx(expected.overall.alpha)
+    assert overall == pytest.approx(
+        {
+            "Exact F1": expected[OVERALL][2],
+            "Overlap F1": expected[OVERALL][5],
+            "Cohen's κ": expected[OVERALL][6],
+            "Krippendorff's α": expected[OVERALL][7],
+        }
+    )
     assert len(dialog.chart.bars()) == 4 * len(rows)
 
     QApplication.clipboard().setText("")
     click_button(qtbot, dialog.copy_button)
-    copied = QApplication.clipboard().text()
-    lines = copied.splitlines()
-    assert lines[0].split("\t") == ["Label"] + [header for header, _tip, _read in COLUMNS]
-    assert [line.split("\t")[0] for line in lines[1:]] == rows
-    assert lines[-1] == "\t".join(
-        [OVERALL] + [format_figure(read(expected.overall)) for _h, _t, read in COLUMNS]
+    header = "Label\tExact P\tExact R\tExact F1\tOverlap P\tOverlap R\tOverlap F1\tκ\tα"
+    assert QApplication.clipboard().text() == "\n".join(
+        [header] + ["\t".join([label, *map(cell, expected[label])]) for label in rows] + [""]
     )
     assert window.statusBar().currentMessage() == "Agreement table copied"
     out = tmp_path / "agreement.json"
     answered = answer_file_dialog(qtbot, out)
     click_button(qtbot, dialog.save_button)
     assert answered == ["Save agreement"]
-    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(expected.to_json()))
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    ids = raw_document_ids(project)
+    assert saved["annotators"] == PAIR and saved["reference"] == "analyst_a"
+    assert saved["documents"] == sorted(ids[source] for source in RAW_SOURCES)
+    assert saved["labels"] == ["Claim", "Actor", "Event"]
+    assert saved["tokens"] == raw_token_count()
+    for label in rows:
+        figures = saved["overall"] if label == OVERALL else saved["per_label"][label]
+        read = [
+            *(figures["exact"][name] for name in ("precision", "recall", "f1")),
+            *(figures["overlap"][name] for name in ("precision", "recall", "f1")),
+            figures["kappa"],
+            figures["alpha"],
+        ]
+        assert read == pytest.approx(expected[label])
     assert str(out) in window.statusBar().currentMessage()
 
 
