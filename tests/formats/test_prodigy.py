@@ -3,6 +3,7 @@ relations as rel.manual writes them); import of the export gives the same spans 
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -137,7 +138,17 @@ def test_the_first_analysts_file_comes_back_as_it_was(memory_store, corpus, tmp_
     }
     got = {(t["text"], s["start"], s["end"], s["label"]) for t in tasks for s in t["spans"]}
     assert got == want
-    assert {t["_input_hash"] for t in tasks} != set()
+    # One task per article, hashed as Dossier hashes an input (BLAKE2b, 4 bytes, signed
+    # little-endian), computed here without the writer's code.
+    assert sorted((t["text"][:40], t["_annotator_id"]) for t in tasks) == sorted(
+        (task["text"][:40], "analyst_a") for task in original
+    )
+    for task in tasks:
+        digest = hashlib.blake2b(task["text"].encode("utf-8"), digest_size=4).digest()
+        unsigned = sum(byte << (8 * i) for i, byte in enumerate(digest))
+        assert task["_input_hash"] == (unsigned - 2**32 if unsigned >= 2**31 else unsigned)
+    # the two articles' values, worked out once with hashlib alone
+    assert sorted(t["_input_hash"] for t in tasks) == [-1232543845, 1667494143]
 
 
 def test_a_relation_to_a_span_the_task_lacks_is_refused(memory_store, tmp_path):

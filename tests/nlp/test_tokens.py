@@ -34,15 +34,25 @@ def test_tokens_leave_out_white_space_and_keep_clusters_whole():
 
 
 def test_snapping_widens_to_whole_tokens_and_drops_edge_space():
+    # TEXT by code point: Abu 0-3, Baqir 4-9, al 10-12, "-" 12-13, Saadi 13-18, 's 18-20,
+    # two spaces 20-22, death 22-27, 👍 28 and its skin tone 29 (token 28-30), said 31-35,
+    # CRLF 35-37, Kataib 37-43, the family 44-49 (👨 44, ZWJ 45, 👩 46, ZWJ 47, 👧 48),
+    # café\u0301s 50-56 (the combining mark at 54); 56 code points.
     index = TokenIndex.of(TEXT)
-    assert TEXT[slice(*index.snap(1, 6))] == "Abu Baqir"
-    assert TEXT[slice(*index.snap(3, 5))] == "Baqir"
-    assert TEXT[slice(*index.snap(19, 25))] == "'s  death"
-    start = TEXT.index("👍")
-    assert TEXT[slice(*index.snap(start, start + 1))] == "👍🏽"
-    crlf = TEXT.index("said")
-    assert TEXT[slice(*index.snap(crlf - 1, crlf + 9))] == "said\r\nKataib"
-    assert index.snap(20, 21) == (20, 21) or TEXT[slice(*index.snap(20, 21))].strip()
+    assert len(TEXT) == 56
+    assert index.snap(1, 6) == (0, 9)  # "bu Ba" -> "Abu Baqir"
+    assert index.snap(3, 5) == (4, 9)  # " B": the space at the edge dropped -> "Baqir"
+    assert index.snap(19, 25) == (18, 27)  # "s  dea" -> "'s  death"
+    assert index.snap(28, 29) == (28, 30)  # the thumb alone -> with its skin tone
+    assert index.snap(29, 30) == (28, 30)  # the skin tone alone -> with its thumb
+    assert index.snap(30, 40) == (31, 43)  # " said\r\nKat" -> "said\r\nKataib"
+    assert index.snap(45, 46) == (44, 49)  # a joiner inside the family -> the whole family
+    assert index.snap(54, 55) == (50, 56)  # the combining mark -> the whole word
+    assert index.snap(21, 23) == (22, 27)  # half white space, half "death" -> "death"
+    assert index.snap(12, 13) == (12, 13)  # the hyphen, a token of its own
+    assert index.snap(20, 21) == (20, 21)  # only white space: left as it is
+    assert index.snap(0, 56) == (0, 56)
+    assert TEXT[0:9] == "Abu Baqir" and TEXT[28:30] == "👍🏽" and TEXT[31:43] == "said\r\nKataib"
 
 
 def test_only_white_space_is_left_as_it_is():

@@ -175,8 +175,20 @@ def test_three_annotators_one_of_whom_skipped_a_document(memory_store):
     assert report.per_label["Actor"].alpha == pytest.approx(_alpha_by_pairs(actor_units))
     # pooled span counts: a-b exact 1 of 2/2, a-c 0 of 1/1, b-c 0 of 1/1
     assert report.overall.exact == SpanScores(4, 4, 1, 1)
-    kappas = [pair.overall.kappa for pair in report.pairs]
-    assert report.overall.kappa == pytest.approx(sum(kappas) / 3)
+    # Cohen's kappa per pair, by hand from the units above (p_o observed, p_e by chance):
+    # a-b, 13 tokens: they differ on Biden (Actor/O) and strike (O/Event): p_o = 11/13.
+    #   a: Actor 2, O 11; b: Actor 1, Event 1, O 11. p_e = (2*1 + 11*11) / 13^2 = 123/169.
+    #   kappa = (143/169 - 123/169) / (46/169) = 20/46 = 10/23.
+    # a-c, first text only, 8 tokens: they differ on Iraq, Kataib, Hezbollah: p_o = 5/8.
+    #   a: Actor 1, O 7; c: Actor 2, O 6. p_e = (1*2 + 7*6) / 64 = 44/64.
+    #   kappa = (40/64 - 44/64) / (20/64) = -1/5. b-c: b is a on that text, so -1/5 too.
+    assert [pair.overall.kappa for pair in report.pairs] == [
+        pytest.approx(10 / 23),
+        pytest.approx(-1 / 5),
+        pytest.approx(-1 / 5),
+    ]
+    # Light's kappa, the mean: (10/23 - 2/5) / 3 = (50/115 - 46/115) / 3 = 4/345
+    assert report.overall.kappa == pytest.approx(4 / 345)
 
 
 def _alpha_by_pairs(units):
