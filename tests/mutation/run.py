@@ -192,7 +192,9 @@ def _copy_checkout(to: Path) -> None:
             target = to / "repo" / os.fsdecode(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+    # The tests find ../shared beside the checkout, and mutmut runs them in repo/mutants.
     (to / "shared").symlink_to(SHARED)
+    (to / "repo" / "shared").symlink_to(SHARED)
 
 
 def _configure(repo: Path, target: Target) -> None:
@@ -232,7 +234,7 @@ def _diff(repo: Path, name: str) -> str:
     return shown.stdout.strip() or shown.stderr.strip()
 
 
-def run(target: Target, work: Path, jobs: int, show_killed: bool) -> tuple[int, int]:
+def run(target: Target, work: Path, jobs: int, show_killed: bool) -> tuple[int, int] | None:
     folder = work / target.path.replace("/", "_").removesuffix(".py")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -254,7 +256,9 @@ def run(target: Target, work: Path, jobs: int, show_killed: bool) -> tuple[int, 
         )
     if finished.returncode != 0:
         tail = log.read_text("utf-8", "replace").splitlines()[-30:]
-        sys.exit(f"run.py: mutmut failed on {target.path}; see {log}:\n" + "\n".join(tail))
+        print(f"\n## {target.name} ({target.path}): mutmut failed; see {log}:", flush=True)
+        print("\n".join(tail), flush=True)
+        return None
     results = _results(repo, target)
     equivalent = _equivalent()
     killed = sorted(name for name, code in results.items() if code in KILLED)
@@ -294,12 +298,17 @@ def main() -> None:
     arguments = parser.parse_args()
     table = []
     for target in _chosen(arguments.module):
-        killed, total = run(target, arguments.work, arguments.jobs, arguments.show_killed)
-        table.append((target, killed, total))
+        table.append((target, run(target, arguments.work, arguments.jobs, arguments.show_killed)))
     print("\n## Summary\n")
-    for target, killed, total in table:
+    for target, outcome in table:
+        if outcome is None:
+            print(f"{target.path}: mutmut failed (see above)")
+            continue
+        killed, total = outcome
         share = 100 * killed / total if total else 100.0
         print(f"{target.path}: killed {killed} of {total} ({share:.1f}%)")
+    if any(outcome is None for _, outcome in table):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
