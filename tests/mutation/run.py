@@ -1,6 +1,7 @@
 """Mutation testing of the modules where a small bug costs an analyst most.
 
-    python tests/mutation/run.py [--module NAME ...] [--jobs N] [--work DIR] [--show-killed]
+    python tests/mutation/run.py [--module NAME ...] [--function NAME ...] [--jobs N]
+                                 [--work DIR] [--show-killed]
 
 For each module (``--module`` takes the names below or a module's path; all by default),
 mutmut puts small bugs into the chosen functions one at a time (``<`` for ``<=``, ``+ 1``
@@ -58,6 +59,11 @@ class Target:
 
     def patterns(self) -> list[str]:
         """mutmut's names of this target's mutants, as glob patterns."""
+        if ONLY:
+            return [
+                f"{self.module}.x{'ǁ' if '.' in f else '_'}{f.replace('.', 'ǁ')}__mutmut_*"
+                for f in ONLY
+            ]
         if not self.functions:
             return [f"{self.module}.x*"]
         found = []
@@ -70,6 +76,7 @@ class Target:
         return found
 
 
+ONLY: list[str] = []  # --function: only these functions of the module
 FORMAT_TESTS = ("tests/formats/test_offsets_exact.py",)
 TARGETS = (
     Target(
@@ -295,7 +302,16 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dossier-mutation"))
     parser.add_argument("--show-killed", action="store_true")
+    parser.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        help="only this function (``read``, ``Class.method``) of the one module chosen",
+    )
     arguments = parser.parse_args()
+    if arguments.function and len(arguments.module) != 1:
+        parser.error("--function needs exactly one --module")
+    ONLY.extend(arguments.function)
     table = []
     for target in _chosen(arguments.module):
         table.append((target, run(target, arguments.work, arguments.jobs, arguments.show_killed)))
