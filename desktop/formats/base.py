@@ -417,7 +417,6 @@ class Utf16Offsets:
         # expression finds them at C speed; most news text has none or a few.
         self._astral = [match.start() for match in _ASTRAL.finditer(text)]
         self._units = [index + number + 1 for number, index in enumerate(self._astral)]
-        self.length = len(text)
         self.utf16_length = len(text) + len(self._astral)
 
     def to_utf16(self, offset: int) -> int:

@@ -91,6 +91,7 @@ TARGETS = (
         ("Utf16Offsets.*", "utf16_to_code_points", "check_offsets"),
         (
             *FORMAT_TESTS,
+            "tests/formats/test_utf16_offsets.py",
             "tests/formats/test_doccano.py",
             "tests/formats/test_labelstudio.py",
             "tests/formats/test_xmi.py",
@@ -100,7 +101,7 @@ TARGETS = (
         "doccano",
         "desktop/formats/doccano.py",
         (),
-        (*FORMAT_TESTS, "tests/formats/test_doccano.py"),
+        (*FORMAT_TESTS, "tests/formats/test_doccano.py", "tests/formats/test_doccano_exact.py"),
     ),
     Target(
         "Label Studio",
