@@ -115,7 +115,11 @@ TARGETS = (
             "_results",
             "_per_region",
         ),
-        (*FORMAT_TESTS, "tests/formats/test_labelstudio.py"),
+        (
+            *FORMAT_TESTS,
+            "tests/formats/test_labelstudio.py",
+            "tests/formats/test_labelstudio_exact.py",
+        ),
     ),
     Target(
         "Prodigy",
