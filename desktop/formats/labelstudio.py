@@ -476,17 +476,14 @@ def _task(
         value = getattr(document, key)
         if value:
             data[key] = value
+    # Rejected spans never arrive: the export refuses that status for Label Studio.
     accepted: dict[str, list[SpanRecord]] = {}
     suggested: dict[str, list[SpanRecord]] = {}
-    rejected = 0
     for span in item.spans:
         if span.status == "accepted":
             accepted.setdefault(span.annotator, []).append(span)
         elif span.status == "suggested":
             suggested.setdefault(span.annotator, []).append(span)
-        else:
-            rejected += 1
-    context.note("rejected spans (Label Studio has no place for them)", rejected)
     annotations = []
     names: dict[str, str] = {}
     for annotator, spans in sorted(accepted.items()):

@@ -125,7 +125,11 @@ TARGETS = (
         "Prodigy",
         "desktop/formats/prodigy.py",
         ("read", "_read_relation", "hash32", "_token_records", "_task", "_token_range"),
-        (*FORMAT_TESTS, "tests/formats/test_prodigy.py"),
+        (
+            *FORMAT_TESTS,
+            "tests/formats/test_prodigy.py",
+            "tests/formats/test_prodigy_exact.py",
+        ),
     ),
     Target(
         "brat",
