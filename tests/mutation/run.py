@@ -144,7 +144,7 @@ TARGETS = (
             "_span",
             "_split_at_line_breaks",
         ),
-        (*FORMAT_TESTS, "tests/formats/test_brat.py"),
+        (*FORMAT_TESTS, "tests/formats/test_brat.py", "tests/formats/test_brat_exact.py"),
     ),
     Target(
         "UIMA XMI",
@@ -157,6 +157,7 @@ TARGETS = (
         "desktop/formats/alignment.py",
         (),
         (
+            "tests/formats/test_alignment.py",
             *FORMAT_TESTS,
             "tests/formats/test_conll.py",
             "tests/formats/test_spacy_docbin.py",
