@@ -65,8 +65,10 @@ def expected_positions(text: str) -> dict[int, int]:
 def check_map(offsets: OffsetMap, text: str) -> None:
     assert offsets.python_length == len(text)
     assert offsets.qt_length == len(as_qt(text).encode("utf-16-le")) // 2
+    assert type(offsets.qt_length) is int  # Qt takes no float for a position
     for index, expected in expected_positions(text).items():
         assert offsets.to_qt(index) == expected
+        assert type(offsets.to_qt(index)) is int
         assert offsets.to_python(expected) == index
 
 
