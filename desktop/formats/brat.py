@@ -510,7 +510,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
     )
     result = ReadResult(ImportBatch(documents=[document]))
     lines = _parse(read_text(path), path)
-    if any(kind in "TE" for kind, *_ in lines.values()):
+    if lines:  # an R, A, N or # line alone points at a span that is not there: refused
         annotator = options.annotator or annotator_of(path.parent)
         if not options.annotator:
             result.attributed[str(path.parent)] = annotator

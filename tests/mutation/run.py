@@ -150,7 +150,7 @@ TARGETS = (
         "UIMA XMI",
         "desktop/formats/xmi.py",
         ("_cas", "_check_span_offsets", "_integer", "read", "_spans"),
-        (*FORMAT_TESTS, "tests/formats/test_xmi.py"),
+        (*FORMAT_TESTS, "tests/formats/test_xmi.py", "tests/formats/test_xmi_exact.py"),
     ),
     Target(
         "token alignment (CoNLL, spaCy, Prodigy tokens)",
