@@ -118,6 +118,31 @@ def unavailable(exc: BaseException) -> UnavailableError:
     return UnavailableError(f"the database failed ({first})")
 
 
+def read_failure(exc: DBAPIError) -> StoreError:
+    """What a failed read tells the analyst: the database refused the statement, or it
+    could not be reached (:func:`unavailable`)."""
+    if isinstance(exc, (DataError, IntegrityError, ProgrammingError)):
+        return StoreError(f"the database refused: {first_line(exc)}")
+    return unavailable(exc)
+
+
+def write_failure(exc: DBAPIError) -> StoreError:
+    """What a failed write tells the analyst; nothing of it was written.
+
+    A unique key another session took first is a :class:`ConflictError`; a value or
+    statement the database refuses, a :class:`StoreError`; a database that cannot be
+    written or reached, :func:`unavailable`.
+    """
+    if isinstance(exc, IntegrityError):
+        return ConflictError(
+            "another session wrote the same thing at the same time; nothing was changed "
+            f"({first_line(exc)})"
+        )
+    if isinstance(exc, (DataError, ProgrammingError)):
+        return StoreError(f"the database refused the change: {first_line(exc)}")
+    return unavailable(exc)
+
+
 class LabelInUseError(StoreError):
     """A label still has spans; say what to do with them."""
 
@@ -335,10 +360,8 @@ class StoreBase:
             with self.engine.connect() as connection:
                 with connection.begin():
                     yield connection
-        except (DataError, IntegrityError, ProgrammingError) as exc:
-            raise StoreError(f"the database refused: {first_line(exc)}") from exc
         except DBAPIError as exc:
-            raise unavailable(exc) from exc
+            raise read_failure(exc) from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -353,15 +376,8 @@ class StoreBase:
                 connection = connection.execution_options(dossier_write=True)
                 with connection.begin():
                     yield connection
-        except IntegrityError as exc:
-            raise ConflictError(
-                "another session wrote the same thing at the same time; nothing was changed "
-                f"({first_line(exc)})"
-            ) from exc
-        except (DataError, ProgrammingError) as exc:
-            raise StoreError(f"the database refused the change: {first_line(exc)}") from exc
         except DBAPIError as exc:
-            raise unavailable(exc) from exc
+            raise write_failure(exc) from exc
 
     @staticmethod
     def _bulk_insert(
