@@ -143,8 +143,11 @@ class SpansMixin(StoreBase):
             return result
 
     def _covered_text(self, connection: Connection, document_id: int, start: int, end: int) -> str:
+        # A length below 0 is refused by PostgreSQL's substr before the check below could
+        # name the span: ask for nothing then, and let the check say what is wrong.
+        wanted = max(end - start, 0)
         row = connection.execute(
-            select(func.length(DOC.c.text), func.substr(DOC.c.text, start + 1, end - start)).where(
+            select(func.length(DOC.c.text), func.substr(DOC.c.text, start + 1, wanted)).where(
                 DOC.c.id == document_id
             )
         ).first()

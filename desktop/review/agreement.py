@@ -17,8 +17,8 @@ Rules (the README's "Review and agreement" section says the same for users):
 - **Tokens** are the word tokens of ``desktop.nlp.tokens.TokenIndex`` (no whitespace). A
   span covers a token when they share a character. *Per label*, a token's value is 1 if a
   span of that label covers it, else 0. *Overall*, its value is the set of labels covering
-  it ("O" for none), so a token inside an actor inside a claim is "Actor+Claim" and nested
-  spans are neither lost nor arbitrarily ranked.
+  it ("O" for none), so a token inside an actor inside a claim is "Claim+Actor" (labels
+  in the palette's order) and nested spans are neither lost nor arbitrarily ranked.
 - **Cohen's kappa** is computed per pair on those token values; with more than two
   annotators the figure shown is the mean over pairs (Light's kappa).
 - **Krippendorff's alpha** (nominal) takes every annotator at once, tokens as units, with

@@ -203,7 +203,11 @@ TARGETS = (
         "agreement",
         "desktop/review/agreement.py",
         (),
-        ("tests/review/test_agreement.py", "tests/review/test_agreement_fixtures.py"),
+        (
+            "tests/review/test_agreement_exact.py",
+            "tests/review/test_agreement.py",
+            "tests/review/test_agreement_fixtures.py",
+        ),
     ),
 )
 
