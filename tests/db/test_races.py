@@ -76,16 +76,6 @@ def one_won(a: Outcome, b: Outcome) -> str:
 
 
 @pytest.fixture
-def two(db_url):
-    """Two sessions (two stores, two connection pools) on one project."""
-    first = Store.open(db_url)
-    second = Store.open(db_url)
-    yield first, second
-    first.close()
-    second.close()
-
-
-@pytest.fixture
 def document(two):
     return two[0].import_batch(ImportBatch(documents=[NewDocument(text=TEXT)])).document_ids[0]
 

@@ -33,16 +33,6 @@ TEXT = (
 SHOWN = "Kataib Hezbollah 👍🏽 warned on Friday tha"
 
 
-@pytest.fixture
-def two(db_url):
-    """Two sessions (two stores, two connection pools) on one project."""
-    first = Store.open(db_url)
-    second = Store.open(db_url)
-    yield first, second
-    first.close()
-    second.close()
-
-
 def document(store: Store) -> int:
     return store.import_batch(ImportBatch(documents=[NewDocument(text=TEXT)])).document_ids[0]
 

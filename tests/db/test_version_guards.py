@@ -20,16 +20,6 @@ from db.store import ConflictError, Store
 TEXT = "Kataib Hezbollah 👍🏽 warned on Friday that attacks on US forces would resume."
 
 
-@pytest.fixture
-def two(db_url):
-    """Two sessions (two stores, two connection pools) on one project."""
-    first = Store.open(db_url)
-    second = Store.open(db_url)
-    yield first, second
-    first.close()
-    second.close()
-
-
 def new_span(store: Store):
     """One accepted Actor span of "me" on "Kataib Hezbollah" (offsets 0-16), version 1."""
     document_id = store.import_batch(ImportBatch(documents=[NewDocument(text=TEXT)])).document_ids[
