@@ -14,7 +14,7 @@ listed with the reason in ``tests/mutation/equivalent.toml`` and marked so.
 The work happens in a copy of the checkout under ``--work`` (``/tmp/dossier-mutation`` by
 default), never in the checkout itself. Set ``DOSSIER_TEST_PG_URL`` to run the store's
 PostgreSQL tests too (its locking and version checks differ there). Not part of CI: the
-whole run takes about an hour on two cores.
+whole run takes about half an hour on two cores.
 """
 
 from __future__ import annotations
