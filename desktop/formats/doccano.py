@@ -81,7 +81,9 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             # A record that names its annotator but holds no span is that annotator's
             # answer (Dossier writes its true negatives so); one that names nobody may
             # simply not have been labelled yet.
-            document.states.append(NewState(annotator_for(named, options, path, line), "done"))
+            document.states.append(
+                NewState(annotator_for(named, options, path, line, result), "done")
+            )
         ids: dict[Any, str] = {}
         for number, (span_id, start, end, label) in enumerate(raw_spans, start=1):
             what = f"span {number}: "

@@ -215,7 +215,8 @@ def test_a_record_naming_a_blank_annotator_and_no_span_is_done_for_the_files_nam
     memory_store, tmp_path
 ):
     path = write_lines(tmp_path / "gina.jsonl", '{"text": "ab", "annotator": " "}')
-    import_paths(memory_store, [path], ImportOptions(format="doccano"))
+    report = import_paths(memory_store, [path], ImportOptions(format="doccano"))
+    assert report.attributed == {str(path): "gina"}  # the user is told, as for spans
     document = only_document(memory_store)
     assert [a.name for a in memory_store.annotators()] == ["gina"]
     assert status_of(memory_store, document.id, "gina") == "done"
