@@ -12,8 +12,7 @@ second session against the first, which must then win every time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from sqlalchemy import event, text
 from db.records import ImportBatch, NewDocument, NewSpan
 from db.schema import AttributeSpec
 from db.store import ConflictError, SpanError, Store, StoreError
+from tests.db.interleave import slipped_in
 
 # Code points: "Kataib Hezbollah" 0-16, the emoji 17-19, "that" 37-41, "US forces" 53-62,
 # "resume." 69-76, CRLF 76-78, "Cafe\u0301" 78-83, "owners" 84-90; 102 in all.
@@ -75,31 +75,6 @@ def three_spans(store: Store) -> tuple[int, int, list]:
     spans = [store.update_span(s.uuid, 1, note=f"note {n}") for n, s in enumerate(spans)]
     assert [s.version for s in spans] == [2, 2, 2]
     return document_id, me, spans
-
-
-@contextmanager
-def slipped_in(store: Store, statement: str, span_uuid: str) -> Iterator[threading.Event]:
-    """Just before ``store`` sends a statement starting with ``statement``, change the span
-    on that very connection (note and version): a writer that got in after the check."""
-    fired = threading.Event()
-
-    def before(connection, cursor, sent, parameters, context, executemany):
-        if fired.is_set() or not sent.lstrip().upper().startswith(statement):
-            return
-        fired.set()
-        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        cursor.execute(
-            "UPDATE annotation SET note = 'slipped in', version = version + 1 "
-            f"WHERE uuid = {marker}",
-            (span_uuid,),
-        )
-
-    event.listen(store.engine, "before_cursor_execute", before)
-    try:
-        yield fired
-    finally:
-        event.remove(store.engine, "before_cursor_execute", before)
-    assert fired.is_set(), f"the store never sent {statement}"
 
 
 def race(

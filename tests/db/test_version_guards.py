@@ -16,6 +16,7 @@ from sqlalchemy import event
 
 from db.records import ImportBatch, NewDocument
 from db.store import ConflictError, Store
+from tests.db.interleave import slipped_in
 
 TEXT = "Kataib Hezbollah 👍🏽 warned on Friday that attacks on US forces would resume."
 
@@ -73,39 +74,14 @@ def test_an_update_based_on_an_old_version_is_refused(two):
     assert (kept.note, kept.text, kept.version) == ("b's note", "Kataib", 2)
 
 
-def slip_in_before_update(store: Store, span_uuid: str):
-    """Just before ``store`` sends its UPDATE of the span, change the span's row on that very
-    connection: a writer that got in after the version was checked. Returns a flag that
-    says whether it fired."""
-    fired = threading.Event()
-
-    def before(connection, cursor, statement, parameters, context, executemany):
-        if fired.is_set() or not statement.lstrip().upper().startswith("UPDATE ANNOTATION"):
-            return
-        fired.set()
-        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        cursor.execute(
-            "UPDATE annotation SET note = 'slipped in', version = version + 1 "
-            f"WHERE uuid = {marker}",
-            (span_uuid,),
-        )
-
-    event.listen(store.engine, "before_cursor_execute", before)
-    return fired, before
-
-
 def test_the_update_itself_names_the_version_it_was_based_on(store):
     """The check before the write passes (the version is still 1 when it is read); the row
     then moves to version 2. The UPDATE must match no row and the edit be refused: an
     UPDATE without the version in its WHERE clause would write over the other change."""
     _document_id, span = new_span(store)
-    fired, listener = slip_in_before_update(store, span.uuid)
-    try:
+    with slipped_in(store, "UPDATE ANNOTATION", span.uuid):
         with pytest.raises(ConflictError):
             store.update_span(span.uuid, 1, note="stale edit")
-    finally:
-        event.remove(store.engine, "before_cursor_execute", listener)
-    assert fired.is_set()
     # the refused action is rolled back whole: the slipped-in change with it
     kept = store.span(span.uuid)
     assert (kept.note, kept.version) == ("", 1)

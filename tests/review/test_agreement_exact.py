@@ -238,13 +238,19 @@ def test_labels_are_those_of_the_compared_annotators_on_the_compared_documents(m
     assert report.overall.exact == SpanScores(1, 1, 1, 1)
 
 
-def test_only_the_chosen_documents_are_measured(memory_store):
-    store = memory_store
+def two_documents_both_tagged(store) -> tuple[int, int]:
+    """Two documents in which a and b tagged the same actor."""
     first = new_document(store, "Hamas fired rockets.")
     second = new_document(store, "Israel struck.")
     for name in ("a", "b"):
         tag(store, first, name, "Actor", 0, 5)
         tag(store, second, name, "Actor", 0, 6)
+    return first, second
+
+
+def test_only_the_chosen_documents_are_measured(memory_store):
+    store = memory_store
+    _first, second = two_documents_both_tagged(store)
     report = measure_agreement(store, ["a", "b"], [second])
     assert report.document_ids == (second,)
     assert report.tokens == 3  # Israel struck .
@@ -254,11 +260,7 @@ def test_only_the_chosen_documents_are_measured(memory_store):
 
 def test_progress_counts_the_documents_from_one(memory_store):
     store = memory_store
-    first = new_document(store, "Hamas fired rockets.")
-    second = new_document(store, "Israel struck.")
-    for name in ("a", "b"):
-        tag(store, first, name, "Actor", 0, 5)
-        tag(store, second, name, "Actor", 0, 6)
+    two_documents_both_tagged(store)
     calls = []
     measure_agreement(store, ["a", "b"], progress=lambda *args: calls.append(args))
     assert calls == [("measuring", 1, 2), ("measuring", 2, 2)]
