@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SPAN_STATUSES = ("suggested", "accepted", "rejected")
@@ -34,6 +34,11 @@ class Document(SQLModel, table=True):
     content_hash: str = Field(max_length=64, unique=True, index=True)
     title: str = Field(default="", sa_type=Text)
     text: str = Field(sa_type=Text)
+    # len(text) in code points, written on import, so that the document list need not read
+    # every text to show its length.
+    text_length: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     source: str | None = Field(default=None, sa_type=Text)
     url: str | None = Field(default=None, sa_type=Text)
     published: str | None = Field(default=None, max_length=40)

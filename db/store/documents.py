@@ -63,7 +63,7 @@ class DocumentsMixin(StoreBase):
                 DOC.c.title,
                 DOC.c.source,
                 DOC.c.published,
-                func.length(DOC.c.text),
+                DOC.c.text_length,
                 func.coalesce(counts.c.n, 0),
                 func.coalesce(state.c.status, "not_started"),
             )

@@ -8,6 +8,7 @@ import sqlite3
 import textwrap
 
 import pytest
+import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -126,7 +127,7 @@ def test_an_older_project_is_backed_up_then_migrated(tmp_path, newer_migrations)
             assert "extra" in columns
     backup = sqlite3.connect(store.backup)
     try:
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
         assert ("Location",) in backup.execute("SELECT name FROM label").fetchall()
     finally:
         backup.close()
@@ -188,8 +189,8 @@ def test_database_urls():
     assert database_url("rel/p.db").startswith("sqlite:////")
 
 
-def test_head_revision_is_the_label_schema():
-    assert head_revision() == "0002"
+def test_head_revision_is_the_document_text_length():
+    assert head_revision() == "0003"
 
 
 def test_a_project_from_before_label_schemas_is_backed_up_and_its_labels_get_the_defaults(tmp_path):
@@ -217,6 +218,28 @@ def test_a_project_from_before_label_schemas_is_backed_up_and_its_labels_get_the
         assert "schema" not in columns
     finally:
         backup.close()
+
+
+def test_a_project_from_before_text_lengths_gets_each_documents_length_in_code_points(db_url):
+    """A 0002 project's documents get their text's length as Python counts it (code points:
+    an emoji is one, a combining mark one, CRLF two), on SQLite and on PostgreSQL."""
+    texts = ["Ahmed 🇮🇶 said", "Cafe\u0301\r\nnext", "بغداد", ""]
+    engine = db.engine.create_project_engine(db.engine.database_url(db_url))
+    db.engine.upgrade(engine, "0002")
+    with engine.begin() as connection:
+        for number, text in enumerate(texts):
+            connection.execute(
+                sqlalchemy.text(
+                    "INSERT INTO document (content_hash, title, text, meta, created_at) "
+                    "VALUES (:hash, '', :text, '{}', '2026-11-30')"
+                ),
+                {"hash": f"h{number}", "text": text},
+            )
+    engine.dispose()
+    with Store.open(db_url) as store:
+        lengths = [summary.length for summary in store.list_documents()]
+    assert lengths == [13, 11, 5, 0]  # the flag is two regional indicators
+    assert lengths == [len(text) for text in texts]
 
 
 # --- opening without creating, and errors that name the project -----------------------------
