@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -15,12 +16,14 @@ from sqlalchemy import (
 from db.records import (
     DeletedSpan,
     NewSpan,
+    RelationRecord,
     ReviewDecisionRecord,
     SpanRecord,
 )
 from db.store.base import (
     ANNOTATOR,
     DOC,
+    RELATION,
     REVIEW,
     SPAN,
     STATE,
@@ -30,14 +33,95 @@ from db.store.base import (
     StoreError,
     chunks,
     new_uuid,
+    relation_select,
+    span_order,
+    span_record,
+    span_select,
 )
 from db.tables import (
     GOLD,
     utcnow,
 )
 
+COMPARED_CHUNK = 200  # documents read at a time when comparing annotators
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedDocument:
+    """One document as agreement measures read it: its text and language, the accepted spans
+    of the compared annotators on it (by position, as :meth:`spans_where` orders them) and
+    those annotators' relations whose head is on it (in the order they were made)."""
+
+    id: int
+    text: str
+    language: str | None
+    spans: list[SpanRecord]
+    relations: list[RelationRecord]
+
 
 class ReviewMixin(StoreBase):
+    def compared_documents(
+        self,
+        annotator_ids: Sequence[int],
+        document_ids: Sequence[int],
+        *,
+        chunk: int = COMPARED_CHUNK,
+    ) -> Iterator[ComparedDocument]:
+        """The documents ``document_ids`` in order of id, with the accepted spans and the
+        relations of the annotators ``annotator_ids``, read ``chunk`` documents at a time so
+        that a large project is never held in memory at once.
+
+        Each chunk is read in one transaction of its own; a document deleted meanwhile is
+        left out.
+        """
+        if chunk < 1:
+            raise ValueError(f"documents are read at least one at a time, not {chunk}")
+        wanted = sorted(set(document_ids))
+        annotators = list(annotator_ids)
+        for part in chunks(wanted, chunk):
+            yield from self._compared_chunk(annotators, part)
+
+    def _compared_chunk(
+        self, annotator_ids: list[int], document_ids: Sequence[int]
+    ) -> list[ComparedDocument]:
+        spans: dict[int, list[SpanRecord]] = {document_id: [] for document_id in document_ids}
+        relations: dict[int, list[RelationRecord]] = {
+            document_id: [] for document_id in document_ids
+        }
+        query, head, _tail = relation_select()
+        with self._read() as connection:
+            documents = connection.execute(
+                select(DOC.c.id, DOC.c.text, DOC.c.language)
+                .where(DOC.c.id.in_(document_ids))
+                .order_by(DOC.c.id)
+            ).all()
+            if annotator_ids:
+                rows = connection.execute(
+                    span_select()
+                    .where(
+                        SPAN.c.document_id.in_(document_ids),
+                        SPAN.c.annotator_id.in_(annotator_ids),
+                        SPAN.c.status == "accepted",
+                    )
+                    .order_by(*span_order())
+                ).all()
+                for row in rows:
+                    spans[row[2]].append(span_record(row))
+                rows = connection.execute(
+                    query.add_columns(head.c.document_id)
+                    .where(
+                        head.c.document_id.in_(document_ids),
+                        RELATION.c.annotator_id.in_(annotator_ids),
+                    )
+                    .order_by(RELATION.c.id)
+                ).all()
+                for row in rows:
+                    relations[row[7]].append(RelationRecord(*row[:7]))
+        return [
+            ComparedDocument(row.id, row.text, row.language, spans[row.id], relations[row.id])
+            for row in documents
+        ]
+
     def annotated_documents(
         self, annotator_ids: Sequence[int], document_ids: Sequence[int] | None = None
     ) -> dict[int, set[int]]:
