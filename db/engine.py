@@ -3,6 +3,10 @@
 A project is one SQLite file or any SQLAlchemy URL (PostgreSQL for teams). Opening it
 brings the schema up to date with Alembic, after copying an SQLite file aside; a database
 written by a newer Dossier is refused and left exactly as it was.
+
+Alembic is imported only when there is something to create or migrate: an up-to-date
+project's revision is read with plain SQL and compared with the revisions named in the
+migration files, which costs no import (Alembic takes most of a second to import).
 """
 
 from __future__ import annotations
@@ -11,18 +15,23 @@ import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version"
+# How a migration file names itself and its parent (the lines Alembic's template writes).
+_REVISION_LINE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION_LINE = re.compile(
+    r"^down_revision\s*(?::[^=]*)?=\s*(?:None|['\"]([^'\"]+)['\"])", re.MULTILINE
+)
 
 
 class DatabaseError(Exception):
@@ -96,9 +105,16 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
     # Transactions are begun by _on_sqlite_begin, not by the sqlite3 module's guesswork.
     dbapi_connection.isolation_level = None
+    # SQLite's own lower() knows A-Z only; the document list's filter box ignores the case
+    # of every letter, as PostgreSQL's lower() does.
+    dbapi_connection.create_function("dossier_lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA busy_timeout = 10000")
@@ -139,18 +155,40 @@ def create_project_engine(url: str) -> Engine:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
+def revision_graph() -> dict[str, str | None]:
+    """Each revision of Dossier's migrations with the one it follows (None for the first),
+    read from the migration files' ``revision`` and ``down_revision`` lines, not by
+    importing Alembic or the migrations."""
+    graph: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        revision = _REVISION_LINE.search(source)
+        down = _DOWN_REVISION_LINE.search(source)
+        if revision is None or down is None:
+            raise DatabaseError(f"{path}: a migration without a revision line")
+        graph[revision.group(1)] = down.group(1)
+    return graph
+
+
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision of Dossier's schema: the one no other revision follows."""
+    graph = revision_graph()
+    heads = set(graph) - set(graph.values())
+    if len(heads) != 1:
+        raise DatabaseError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
-def _known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
+def known_revisions() -> frozenset[str]:
+    """Every revision of the schema this Dossier knows (and can migrate from)."""
+    return frozenset(revision_graph())
 
 
 def _sqlite_revision(path: Path) -> tuple[set[str], str | None]:
@@ -201,7 +239,7 @@ def _refuse_unknown(where: str, revision: str | None, tables: set[str]) -> None:
             f"({revision}) but not Dossier's tables (no {', '.join(sorted(missing))}); "
             "it belongs to another application and was left untouched"
         )
-    if revision not in _known_revisions():
+    if revision not in known_revisions():
         raise NewerSchemaError(
             f"{where}: this project was written by a newer version of Dossier "
             f"(schema {revision}; this version knows up to {head_revision()}). "
@@ -338,8 +376,11 @@ def open_engine(
         try:
             with engine.connect() as connection:
                 if path is None:
-                    revision = MigrationContext.configure(connection).get_current_revision()
                     tables = set(inspect(connection).get_table_names())
+                    if VERSION_TABLE in tables:
+                        revision = connection.execute(
+                            text(f"SELECT version_num FROM {VERSION_TABLE}")
+                        ).scalar()
         except DBAPIError as exc:
             raise DatabaseError(f"cannot open {where}: {_driver_message(exc, parsed)}") from None
         if path is None:
@@ -348,9 +389,10 @@ def open_engine(
             _refuse_unknown(where, revision, tables)
         backup = None
         try:
-            if path is not None and revision is not None and revision != head_revision():
-                backup = backup_sqlite(path, revision)
-            upgrade(engine)
+            if revision != head_revision():
+                if path is not None and revision is not None:
+                    backup = backup_sqlite(path, revision)
+                upgrade(engine)
         except (DBAPIError, sqlite3.Error, OSError) as exc:
             raise DatabaseError(
                 f"{where}: cannot bring the schema up to date: {_driver_message(exc, parsed)}"
@@ -363,6 +405,8 @@ def open_engine(
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the migrations up to ``revision`` on ``engine``."""
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

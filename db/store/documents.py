@@ -7,9 +7,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
     delete,
     func,
+    literal,
+    or_,
     select,
 )
 
@@ -25,12 +33,18 @@ from db.store.base import (
     STATE,
     StoreBase,
     StoreError,
+    chunks,
     document_record,
 )
 from db.tables import (
     DOCUMENT_STATUSES,
     utcnow,
 )
+
+# The document list's columns as it sorts them; "list" is the order of import (by id).
+LIST_ORDERS = ("list", "title", "source", "date", "spans", "status")
+# What the Status column says for each progress, as the filter box matches it.
+STATUS_WORDS = {"not_started": "not started", "in_progress": "in progress", "done": "done"}
 
 
 class DocumentsMixin(StoreBase):
@@ -73,6 +87,168 @@ class DocumentsMixin(StoreBase):
         )
         with self._read() as connection:
             return [DocumentSummary(*row) for row in connection.execute(query)]
+
+    def document_order(
+        self,
+        annotator_id: int | None,
+        layer_ids: Sequence[int],
+        *,
+        order: str = "list",
+        descending: bool = False,
+        contains: str = "",
+        after_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[int]:
+        """The ids of the documents the document list shows, in its order.
+
+        ``order`` is one of :data:`LIST_ORDERS`. Titles (``(untitled)`` when empty), sources
+        and dates sort by their text with A-Z lowered, code point by code point; spans by
+        the accepted spans of ``layer_ids``; status by not started, in progress, done
+        (``annotator_id``'s). Ties, in either direction, keep the order of import.
+        ``contains`` keeps the documents whose title, source, date, span count or status,
+        as the list shows them, contain it, ignoring case. In the order of import only,
+        ``after_id`` and ``limit`` read the list a part at a time: the ids after that one.
+        """
+        if after_id is not None and (order != "list" or descending):
+            raise StoreError("only the order of import is read a part at a time")
+        with self._read() as connection:
+            query = self._list_query(
+                connection,
+                annotator_id,
+                layer_ids,
+                select(DOC.c.id),
+                contains,
+                with_state=order == "status" or bool(contains),
+            )
+            key = self._list_key(connection, annotator_id, layer_ids, order)
+            if key is not None:
+                query = query.order_by(key.desc() if descending else key)
+            if after_id is not None:
+                query = query.where(DOC.c.id > after_id)
+            query = query.order_by(DOC.c.id.desc() if order == "list" and descending else DOC.c.id)
+            if limit is not None:
+                query = query.limit(limit)
+            return list(connection.execute(query).scalars())
+
+    def document_summaries(
+        self, document_ids: Sequence[int], annotator_id: int | None, layer_ids: Sequence[int]
+    ) -> list[DocumentSummary]:
+        """The list's rows for just these documents, in the order given (a document that
+        is no longer there is left out): span counts of the accepted spans of
+        ``layer_ids``, and ``annotator_id``'s progress."""
+        found: dict[int, DocumentSummary] = {}
+        with self._read() as connection:
+            for part in chunks(list(document_ids)):
+                query = self._list_query(
+                    connection,
+                    annotator_id,
+                    layer_ids,
+                    select(
+                        DOC.c.id,
+                        DOC.c.content_hash,
+                        DOC.c.title,
+                        DOC.c.source,
+                        DOC.c.published,
+                        DOC.c.text_length,
+                        _span_count(layer_ids),
+                        func.coalesce(STATE.c.status, "not_started"),
+                    ),
+                ).where(DOC.c.id.in_(part))
+                for row in connection.execute(query):
+                    found[row[0]] = DocumentSummary(*row)
+        return [found[i] for i in document_ids if i in found]
+
+    def document_page(
+        self,
+        annotator_id: int | None,
+        layer_ids: Sequence[int],
+        *,
+        order: str = "list",
+        descending: bool = False,
+        contains: str = "",
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[DocumentSummary]:
+        """``limit`` rows of the document list from ``offset``, in the order and with the
+        filter of :meth:`document_order`."""
+        with self._read() as connection:
+            query = self._list_query(
+                connection,
+                annotator_id,
+                layer_ids,
+                select(DOC.c.id),
+                contains,
+                with_state=order == "status" or bool(contains),
+            )
+            key = self._list_key(connection, annotator_id, layer_ids, order)
+            if key is not None:
+                query = query.order_by(key.desc() if descending else key)
+            query = query.order_by(DOC.c.id.desc() if order == "list" and descending else DOC.c.id)
+            ids = list(connection.execute(query.offset(offset).limit(limit)).scalars())
+        return self.document_summaries(ids, annotator_id, layer_ids)
+
+    def count_listed(
+        self, annotator_id: int | None, layer_ids: Sequence[int], contains: str = ""
+    ) -> int:
+        """How many documents the list shows with the filter ``contains`` (see
+        :meth:`document_order`)."""
+        with self._read() as connection:
+            query = self._list_query(
+                connection,
+                annotator_id,
+                layer_ids,
+                select(func.count()),
+                contains,
+                with_state=bool(contains),
+            )
+            return connection.execute(query).scalar_one()
+
+    def _list_query(
+        self,
+        connection: Connection,
+        annotator_id: int | None,
+        layer_ids: Sequence[int],
+        query: Select,
+        contains: str = "",
+        *,
+        with_state: bool = True,
+    ) -> Select:
+        """``query`` over the documents joined to ``annotator_id``'s progress, with the
+        filter box's condition when ``contains`` is not empty."""
+        if not with_state:
+            return query.select_from(DOC)
+        state = and_(
+            STATE.c.document_id == DOC.c.id,
+            STATE.c.annotator_id == (annotator_id if annotator_id is not None else -1),
+        )
+        query = query.select_from(DOC.outerjoin(STATE, state))
+        if contains:
+            query = query.where(_filter(connection, contains, layer_ids))
+        return query
+
+    def _list_key(
+        self,
+        connection: Connection,
+        annotator_id: int | None,
+        layer_ids: Sequence[int],
+        order: str,
+    ) -> ColumnElement | None:
+        if order not in LIST_ORDERS:
+            raise StoreError(f"unknown order of the document list {order!r}")
+        if order == "list":
+            return None
+        if order == "spans":
+            return _span_count(layer_ids)
+        if order == "status":
+            return case(
+                (STATE.c.status == "in_progress", 1), (STATE.c.status == "done", 2), else_=0
+            )
+        text = _shown_text(order)
+        if connection.dialect.name == "postgresql":
+            # The "C" collation: lower() touches A-Z only and the order is by code point,
+            # as SQLite's lower() and BINARY collation do.
+            return func.lower(text.collate("C")).collate("C")
+        return func.lower(text)
 
     def document(self, document_id: int) -> DocumentRecord:
         with self._read() as connection:
@@ -234,3 +410,47 @@ class DocumentsMixin(StoreBase):
                 count = result[document_id].get(name, (0, status))[0]
                 result[document_id][name] = (count, status)
         return dict(result)
+
+
+def _span_count(layer_ids: Sequence[int]) -> ColumnElement:
+    """The accepted spans of ``layer_ids`` on the document of the row."""
+    return (
+        select(func.count())
+        .select_from(SPAN)
+        .where(
+            SPAN.c.document_id == DOC.c.id,
+            SPAN.c.annotator_id.in_(list(layer_ids)),
+            SPAN.c.status == "accepted",
+        )
+        .scalar_subquery()
+    )
+
+
+def _shown_text(column: str) -> ColumnElement:
+    """A text column of the document list as it shows it."""
+    if column == "title":
+        return func.coalesce(func.nullif(DOC.c.title, ""), "(untitled)")
+    if column == "source":
+        return func.coalesce(DOC.c.source, "")
+    return func.substr(func.coalesce(DOC.c.published, ""), 1, 10)
+
+
+def _filter(connection: Connection, contains: str, layer_ids: Sequence[int]) -> ColumnElement:
+    """The filter box: a row whose title, source, date, span count or status contains
+    ``contains``, ignoring case (Python's lower() on SQLite, the database's on PostgreSQL)."""
+    lower = func.dossier_lower if connection.dialect.name == "sqlite" else func.lower
+    needle = contains.lower()
+    status = case(
+        *((STATE.c.status == status, literal(words)) for status, words in STATUS_WORDS.items()),
+        else_=literal(STATUS_WORDS["not_started"]),
+    )
+    conditions = [
+        lower(_shown_text(column)).contains(needle, autoescape=True)
+        for column in ("title", "source", "date")
+    ]
+    conditions.append(status.contains(needle, autoescape=True))
+    # A span count is digits only: anything else cannot be in one, and counting is the
+    # costly part of the filter.
+    if needle.isascii() and needle.isdigit():
+        conditions.append(cast(_span_count(layer_ids), String).contains(needle, autoescape=True))
+    return or_(*conditions)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -57,19 +57,37 @@ from PySide6.QtWidgets import (
 )
 
 from db.store import StoreError
-from desktop.formats.csv_table import safe
-from desktop.review.agreement import (
-    AgreementReport,
-    AttributeAgreement,
-    Figures,
-    SpanScores,
-    measure_agreement,
-)
 from desktop.ui import checklist
 from desktop.ui.session import Session
 from desktop.ui.workers import Job
 
+if TYPE_CHECKING:  # the measures (and numpy) are imported when first measured
+    from desktop.review.agreement import (
+        AgreementReport,
+        AttributeAgreement,
+        Figures,
+        SpanScores,
+    )
+
 AGREEMENT_KEY = "Ctrl+Shift+R"
+
+
+def safe(text: str) -> str:
+    """A name as a spreadsheet should take it (desktop.formats.csv_table.safe), imported
+    when first asked for: the formats package is not needed before the window paints."""
+    from desktop.formats.csv_table import safe as spreadsheet_safe
+
+    return spreadsheet_safe(text)
+
+
+def measure_agreement(*args, **kwargs) -> AgreementReport:
+    """desktop.review.agreement.measure_agreement, imported when first measured (it brings
+    numpy, which the window does not need before it paints)."""
+    from desktop.review.agreement import measure_agreement as measure
+
+    return measure(*args, **kwargs)
+
+
 UNDEFINED = "—"
 OVERALL = "Overall"
 

@@ -2,7 +2,7 @@
 what becomes of an error nobody caught while the window runs.
 
 ``create_window`` is what tests call (no event loop); ``run`` is what ``dossier`` calls.
-spaCy is loaded in the background once the window is on screen.
+spaCy is loaded in the background once the window has first painted.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -262,6 +262,26 @@ def warm_up_spacy() -> Job:
     return job
 
 
+class FirstPaint(QObject):
+    """Tells once when a window has painted itself for the first time: its first Paint
+    event, once the paint that event belongs to has ended."""
+
+    #: the window has painted (emitted once)
+    painted = Signal()
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            # The window paints before its children, within one pass: told after the pass.
+            QTimer.singleShot(0, self.painted.emit)
+        return False
+
+
 def run(location: str) -> int:
     """Open the window on a project and run until it is closed; returns the exit code."""
     app = application()
@@ -269,17 +289,27 @@ def run(location: str) -> int:
     if window is None:
         sys.excepthook = getattr(sys.excepthook, "previous", sys.excepthook)
         return 2
+    first_paint = FirstPaint(window)
+    # spaCy takes the GIL for most of a second while it loads: not before the window is
+    # seen, and only once what the first paint set off has run.
+    first_paint.painted.connect(lambda: QTimer.singleShot(0, warm_up_spacy))
     window.show()
     # What exists now lives as long as the window: keep the collector from rescanning it.
     gc.freeze()
     if os.environ.get("DOSSIER_QUIT_WHEN_SHOWN"):
-        # For start-up timing (tests/benchmarks/bench_view.py): report and leave once painted.
-        def shown() -> None:
-            print(f"dossier: window shown (spaCy loaded: {'spacy' in sys.modules})", flush=True)
-            app.quit()
+        # For start-up timing (tests/benchmarks): report and leave once painted.
+        seen: list[str] = []
 
-        QTimer.singleShot(0, shown)
-    QTimer.singleShot(0, warm_up_spacy)
+        def report(what: str) -> None:
+            print(f"dossier: {what} (spaCy loaded: {'spacy' in sys.modules})", flush=True)
+            seen.append(what)
+            if len(seen) == 2:
+                app.quit()
+
+        QTimer.singleShot(0, lambda: report("window shown"))
+        first_paint.painted.connect(
+            lambda: report("first paint"), Qt.ConnectionType.DirectConnection
+        )
     code = app.exec()
     sys.excepthook = getattr(sys.excepthook, "previous", sys.excepthook)
     if launcher.store is not None:

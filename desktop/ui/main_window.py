@@ -5,7 +5,6 @@ store."""
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 import resources
-from db.records import DocumentRecord, DocumentSummary
+from db.records import DocumentRecord
 from db.store import Store, StoreError
 from desktop.commands import Change
 from desktop.settings import Settings
@@ -299,6 +298,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         session = self.session
         self.documents.documentChosen.connect(self.open_document)
+        self.documents.model.readFailed.connect(self._on_documents_read_failed)
         self.view.labelKeyPressed.connect(session.tag_selection)
         self.view.deleteRequested.connect(session.delete_selected)
         self.view.acceptRequested.connect(session.accept_current)
@@ -329,18 +329,16 @@ class MainWindow(QMainWindow):
     def refresh_documents(self) -> bool:
         """List the documents: one's progress, and the spans of the layers shown."""
         try:
-            rows = self.store.list_documents(self.session.annotator.id)
-            counts = self._layer_span_counts(rows)
+            self.documents.show_documents(self.store, self.session.annotator.id, self._layer_ids())
+            listed = self.documents.model.rowCount() > 0
+            any_documents = listed or self.store.document_count() > 0
         except StoreError as exc:
             self.session.report_read_failure(
                 exc, "The list of documents may be out of date.", self.refresh_documents
             )
             return False
-        self.documents.set_documents(
-            [replace(row, span_count=counts.get(row.id, 0)) for row in rows]
-        )
-        self.pages.setCurrentIndex(1 if rows else 0)
-        self.document_menu.setEnabled(bool(rows))
+        self.pages.setCurrentIndex(1 if any_documents else 0)
+        self.document_menu.setEnabled(any_documents)
         if self.session.document is not None:
             self.documents.select_document(self.session.document.id)
         return True
@@ -348,34 +346,31 @@ class MainWindow(QMainWindow):
     def refresh_span_counts(self) -> bool:
         """Count again the accepted spans of the layers shown, in every document."""
         try:
-            counts = self._layer_span_counts()
+            self.documents.model.set_layers(self._layer_ids())
         except StoreError as exc:
             self.session.report_read_failure(
                 exc, "The span counts may be out of date.", self.refresh_span_counts
             )
             return False
-        self.documents.model.set_span_counts(counts)
         return True
 
-    def _layer_span_counts(self, mine: list[DocumentSummary] | None = None) -> dict[int, int]:
-        """Accepted spans per document of the annotators whose layers are shown."""
-        counts: dict[int, int] = {}
-        for layer in self.session.layers:
-            if mine is not None and layer.annotator.id == self.session.annotator.id:
-                rows = mine  # already counted for one's own layer
-            else:
-                rows = self.store.list_documents(layer.annotator.id)
-            for row in rows:
-                counts[row.id] = counts.get(row.id, 0) + row.span_count
-        return counts
+    def _layer_ids(self) -> list[int]:
+        """The annotators whose layers are shown: the list counts their accepted spans."""
+        return [layer.annotator.id for layer in self.session.layers]
+
+    def _on_documents_read_failed(self, exc: StoreError) -> None:
+        self.session.report_read_failure(
+            exc, "The list of documents may be out of date.", self.refresh_documents
+        )
 
     def _open_first_document(self) -> None:
         last = self.settings.last_document.get(self.store.url)
-        ids = set(self.store.document_ids())
-        if last in ids:
+        model = self.documents.model
+        if last is not None and model.summary(last) is not None:
             self.open_document(last)
-        elif ids:
-            self.open_document(min(ids))
+        elif model.rowCount() > 0:
+            # The list is in the order of import here: its first row is the first document.
+            self.open_document(model.document_at(0))
 
     def open_document(self, document_id: int) -> None:
         if self.session.document is not None and self.session.document.id == document_id:
