@@ -110,7 +110,7 @@ def check_output_folder(command: str, output: Path) -> None:
 
 
 class ProgressBars:
-    """Progress bars on stderr, one per phase ("reading", "writing", "exporting")."""
+    """Progress bars on stderr, one per phase ("importing", "exporting", ...)."""
 
     def __init__(self) -> None:
         self._enabled = sys.stderr.isatty()

@@ -334,6 +334,21 @@ def label_record(row) -> LabelRecord:
     )
 
 
+def _copy_rows(connection: Connection, table, columns: Sequence[str], rows: Sequence[tuple]):
+    """Insert many rows into a PostgreSQL table with COPY, several times faster than one
+    INSERT a row; constraints and triggers apply as they do to INSERT. The driver's errors
+    become SQLAlchemy's, as those of any other statement do."""
+    quote = connection.dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    error = connection.dialect.loaded_dbapi.Error
+    try:
+        with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except error as exc:
+        raise DBAPIError.instance(statement, None, exc, error, dialect=connection.dialect) from exc
+
+
 class StoreBase:
     """The engine, its transactions and bulk writes: what every part of the store uses."""
 
@@ -387,13 +402,17 @@ class StoreBase:
         rows: Sequence[tuple],
         conflict: str = "",
     ) -> None:
-        """Insert many rows straight through the driver's executemany.
+        """Insert many rows straight through the driver's executemany (PostgreSQL's COPY
+        when there is no ``conflict`` clause).
 
         The rows are tuples in ``columns`` order with JSON already serialised: skipping
         SQLAlchemy's per-row processing is what keeps large imports near raw speed.
         ``conflict`` is an ``ON CONFLICT …`` clause, spelled alike in SQLite and PostgreSQL.
         """
         if not rows:
+            return
+        if not conflict and connection.dialect.name == "postgresql":
+            _copy_rows(connection, table, columns, rows)
             return
         quote = connection.dialect.identifier_preparer.quote
         marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -402,6 +421,25 @@ class StoreBase:
             f"VALUES ({', '.join([marker] * len(columns))}) {conflict}"
         )
         connection.exec_driver_sql(statement, list(rows))
+
+    @staticmethod
+    def _rows_by_key(
+        connection: Connection, table, key: str, columns: Sequence[str], keys: Sequence[Any]
+    ) -> list[tuple]:
+        """``columns`` of the rows of ``table`` whose ``key`` is among ``keys``, looked up
+        a chunk at a time straight through the driver: an import looks up thousands of
+        hashes and uuids a part, and compiling each ``IN`` through SQLAlchemy costs more
+        than the lookup."""
+        quote = connection.dialect.identifier_preparer.quote
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        found: list[tuple] = []
+        for chunk in chunks(keys):
+            statement = (
+                f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)} "
+                f"WHERE {quote(key)} IN ({', '.join([marker] * len(chunk))})"
+            )
+            found.extend(tuple(row) for row in connection.exec_driver_sql(statement, tuple(chunk)))
+        return found
 
     def _upsert(self, table, values: list[dict[str, Any]], keys: list[str], update_cols: list[str]):
         if self.dialect == "postgresql":

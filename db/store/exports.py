@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
+import orjson
 from sqlalchemy import (
+    Connection,
+    Text,
+    bindparam,
+    cast,
     func,
     select,
 )
 
 from db.records import (
+    DocumentRecord,
     DocumentStateRecord,
     ExportDocument,
     ExportFilter,
@@ -21,6 +29,7 @@ from db.records import (
 from db.store.base import (
     ANNOTATOR,
     DOC,
+    ENTITY,
     LABEL,
     RELATION,
     REVIEW,
@@ -28,39 +37,170 @@ from db.store.base import (
     STATE,
     StoreBase,
     chunks,
-    document_record,
     relation_select,
     span_order,
-    span_record,
     span_select,
 )
 
+EXPORT_CHUNK = 200  # documents read at a time: memory stays flat whatever the project's size
+
+
+def _json_or_empty(column):
+    """A JSON column read as its text, NULL where it holds ``{}`` (most spans and
+    documents): the database skips the empty ones, and Python decodes only the others."""
+    return func.nullif(cast(column, Text), "{}")
+
+
+def _decoded(text: str | None) -> Any:
+    """A JSON column's value from :func:`_json_or_empty`'s text; ``{}`` for NULL.
+
+    orjson reads nearly everything; the standard module takes what it refuses (integers
+    beyond 64 bits, NaN), which an older import may have stored."""
+    if text is None:
+        return {}
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+class _ExportQueries:
+    """The statements of one export, made once: each reads one chunk of documents, so that
+    SQLAlchemy compiles each statement once per export instead of once per chunk."""
+
+    def __init__(self, flt: ExportFilter, span_filter: list, *, ranged: bool):
+        # A chunk is named by its first and last id when it holds every document between
+        # them (an export of the whole project): two parameters instead of one per document.
+        self.ranged = ranged
+        if ranged:
+            low, high = bindparam("low"), bindparam("high")
+
+            def chunk_of(column):
+                return column.between(low, high)
+
+        else:
+            block = bindparam("block", expanding=True)
+
+            def chunk_of(column):
+                return column.in_(block)
+
+        self.documents = (
+            select(
+                DOC.c.id,
+                DOC.c.content_hash,
+                DOC.c.title,
+                DOC.c.text,
+                DOC.c.source,
+                DOC.c.url,
+                DOC.c.published,
+                DOC.c.language,
+                _json_or_empty(DOC.c.meta),
+                DOC.c.imported_from,
+                DOC.c.created_at,
+            )
+            .where(chunk_of(DOC.c.id))
+            .order_by(DOC.c.id)
+        )
+        # The columns of base.span_select, in its order, with the attributes as text.
+        self.spans = (
+            select(
+                SPAN.c.id,
+                SPAN.c.uuid,
+                SPAN.c.document_id,
+                SPAN.c.label_id,
+                LABEL.c.name,
+                SPAN.c.annotator_id,
+                ANNOTATOR.c.name,
+                SPAN.c.start,
+                SPAN.c.end,
+                SPAN.c.text,
+                SPAN.c.status,
+                SPAN.c.origin,
+                SPAN.c.confidence,
+                SPAN.c.note,
+                _json_or_empty(SPAN.c.attributes),
+                ENTITY.c.uuid,
+                SPAN.c.created_at,
+                SPAN.c.updated_at,
+                SPAN.c.version,
+            )
+            .select_from(SPAN)
+            .join(LABEL, LABEL.c.id == SPAN.c.label_id)
+            .join(ANNOTATOR, ANNOTATOR.c.id == SPAN.c.annotator_id)
+            .outerjoin(ENTITY, ENTITY.c.id == SPAN.c.entity_id)
+            .where(chunk_of(SPAN.c.document_id), *span_filter)
+            .order_by(*span_order())
+        )
+        relations, head, _tail = relation_select()
+        self.relations = (
+            relations.add_columns(head.c.document_id)
+            .where(chunk_of(head.c.document_id))
+            .order_by(RELATION.c.id)
+        )
+        states = (
+            select(STATE.c.document_id, ANNOTATOR.c.name, STATE.c.status, STATE.c.updated_at)
+            .join(ANNOTATOR, ANNOTATOR.c.id == STATE.c.annotator_id)
+            .where(chunk_of(STATE.c.document_id))
+            .order_by(ANNOTATOR.c.name)
+        )
+        # The states of the annotators whose spans leave, and only theirs.
+        if flt.gold:
+            states = states.where(ANNOTATOR.c.is_gold.is_(True))
+        elif flt.annotators:
+            states = states.where(ANNOTATOR.c.name.in_(flt.annotators))
+        self.states = states
+        # Review decisions leave with every annotator's spans, or with the gold layer.
+        self.with_reviews = flt.gold or not flt.annotators
+
+    def parameters(self, block: Sequence[int]) -> dict[str, Any]:
+        """The statements' parameters for the chunk of documents ``block`` (ids in order)."""
+        if self.ranged:
+            return {"low": block[0], "high": block[-1]}
+        return {"block": list(block)}
+
+    def reviews_of(self, block: Sequence[int]):
+        """The condition on review decisions for the chunk ``block``."""
+        if self.ranged:
+            return REVIEW.c.document_id.between(block[0], block[-1])
+        return REVIEW.c.document_id.in_(block)
+
 
 class ExportMixin(StoreBase):
-    def _filtered_span_query(self, flt: ExportFilter):
-        query = span_select()
+    def _span_filter(self, flt: ExportFilter) -> list:
+        """The conditions a span must meet to pass ``flt`` (on span_select's joins)."""
+        conditions = []
         if flt.gold:
-            query = query.where(ANNOTATOR.c.is_gold.is_(True))
+            conditions.append(ANNOTATOR.c.is_gold.is_(True))
         elif flt.annotators:
-            query = query.where(ANNOTATOR.c.name.in_(flt.annotators))
+            conditions.append(ANNOTATOR.c.name.in_(flt.annotators))
         if flt.labels:
-            query = query.where(func.lower(LABEL.c.name).in_([name.lower() for name in flt.labels]))
+            conditions.append(func.lower(LABEL.c.name).in_([name.lower() for name in flt.labels]))
         if flt.statuses:
-            query = query.where(SPAN.c.status.in_(flt.statuses))
-        return query
+            conditions.append(SPAN.c.status.in_(flt.statuses))
+        return conditions
+
+    def _filtered_span_query(self, flt: ExportFilter):
+        return span_select().where(*self._span_filter(flt))
 
     def export_documents(
         self,
         flt: ExportFilter | None = None,
         *,
         only_with_spans: bool = False,
-        chunk: int = 200,
+        chunk: int = EXPORT_CHUNK,
     ) -> Iterator[ExportDocument]:
         """Documents in project order with the spans, relations, states and reviews that pass
-        ``flt``. Read in chunks of documents, so memory stays flat on large projects."""
+        ``flt``. Read in chunks of ``chunk`` documents, so memory stays flat on large projects.
+
+        A relation leaves when both its spans do; the states are those of the annotators
+        whose spans leave; review decisions leave unless the filter names annotators other
+        than gold.
+        """
+        if chunk < 1:
+            raise ValueError(f"documents are read at least one at a time, not {chunk}")
         flt = flt or ExportFilter()
-        span_query = self._filtered_span_query(flt)
-        relation_query, head, tail = relation_select()
+        span_filter = self._span_filter(flt)
+        queries = _ExportQueries(flt, span_filter, ranged=not (flt.document_ids or only_with_spans))
         with self._read() as connection:
             ids_query = select(DOC.c.id).order_by(DOC.c.id)
             if flt.document_ids:
@@ -68,71 +208,123 @@ class ExportMixin(StoreBase):
             if only_with_spans:
                 ids_query = ids_query.where(
                     DOC.c.id.in_(
-                        span_query.with_only_columns(SPAN.c.document_id)
+                        span_select()
+                        .where(*span_filter)
+                        .with_only_columns(SPAN.c.document_id)
                         .distinct()
                         .scalar_subquery()
                     )
                 )
             ids = list(connection.execute(ids_query).scalars())
-            annotator_names = None
-            if flt.gold:
-                annotator_names = set(
-                    connection.execute(
-                        select(ANNOTATOR.c.name).where(ANNOTATOR.c.is_gold.is_(True))
-                    ).scalars()
-                )
-            elif flt.annotators:
-                annotator_names = set(flt.annotators)
             for block in chunks(ids, chunk):
-                documents = [
-                    document_record(row)
-                    for row in connection.execute(
-                        select(DOC).where(DOC.c.id.in_(block)).order_by(DOC.c.id)
-                    ).all()
-                ]
-                spans: dict[int, list[SpanRecord]] = defaultdict(list)
-                for row in connection.execute(
-                    span_query.where(SPAN.c.document_id.in_(block)).order_by(*span_order())
-                ).all():
-                    spans[row[2]].append(span_record(row))
-                relations: dict[int, list[RelationRecord]] = defaultdict(list)
-                for row in connection.execute(
-                    relation_query.add_columns(head.c.document_id)
-                    .where(head.c.document_id.in_(block))
-                    .order_by(RELATION.c.id)
-                ).all():
-                    relations[row[-1]].append(RelationRecord(*row[:-1]))
-                states: dict[int, list[DocumentStateRecord]] = defaultdict(list)
-                for document_id, annotator, status, updated_at in connection.execute(
-                    select(
-                        STATE.c.document_id, ANNOTATOR.c.name, STATE.c.status, STATE.c.updated_at
-                    )
-                    .join(ANNOTATOR, ANNOTATOR.c.id == STATE.c.annotator_id)
-                    .where(STATE.c.document_id.in_(block))
-                    .order_by(ANNOTATOR.c.name)
-                ).all():
-                    if annotator_names is None or annotator in annotator_names:
-                        states[document_id].append(
-                            DocumentStateRecord(document_id, annotator, status, updated_at)
-                        )
-                reviews: dict[int, list[ReviewDecisionRecord]] = defaultdict(list)
-                if annotator_names is None or flt.gold:
-                    for decision in self._decisions(connection, REVIEW.c.document_id.in_(block)):
-                        reviews[decision.document_id].append(decision)
-                for document in documents:
-                    kept = spans.get(document.id, [])
-                    kept_uuids = {span.uuid for span in kept}
-                    yield ExportDocument(
-                        document=document,
-                        spans=kept,
-                        relations=[
-                            relation
-                            for relation in relations.get(document.id, [])
-                            if relation.head_uuid in kept_uuids and relation.tail_uuid in kept_uuids
-                        ],
-                        states=states.get(document.id, []),
-                        reviews=reviews.get(document.id, []),
-                    )
+                yield from self._export_chunk(connection, queries, block)
+
+    def _export_chunk(
+        self, connection: Connection, queries: _ExportQueries, block: Sequence[int]
+    ) -> list[ExportDocument]:
+        """The documents ``block`` (ids in order) with what passes the export's filter."""
+        parameters = queries.parameters(block)
+        decoded = _decoded
+        spans: dict[int, list[SpanRecord]] = defaultdict(list)
+        for (
+            span_id,
+            uuid,
+            document_id,
+            label_id,
+            label,
+            annotator_id,
+            annotator,
+            start,
+            end,
+            text,
+            status,
+            origin,
+            confidence,
+            note,
+            attributes,
+            entity_uuid,
+            created_at,
+            updated_at,
+            version,
+        ) in connection.execute(queries.spans, parameters).all():
+            spans[document_id].append(
+                SpanRecord(
+                    span_id,
+                    uuid,
+                    document_id,
+                    label_id,
+                    label,
+                    annotator_id,
+                    annotator,
+                    start,
+                    end,
+                    text,
+                    status,
+                    origin,
+                    confidence,
+                    note,
+                    {} if attributes is None else decoded(attributes),
+                    entity_uuid,
+                    created_at,
+                    updated_at,
+                    version,
+                )
+            )
+        relations: dict[int, list[RelationRecord]] = defaultdict(list)
+        for *relation, document_id in connection.execute(queries.relations, parameters).all():
+            relations[document_id].append(RelationRecord(*relation))
+        states: dict[int, list[DocumentStateRecord]] = defaultdict(list)
+        for document_id, annotator, status, updated_at in connection.execute(
+            queries.states, parameters
+        ).all():
+            states[document_id].append(
+                DocumentStateRecord(document_id, annotator, status, updated_at)
+            )
+        reviews: dict[int, list[ReviewDecisionRecord]] = defaultdict(list)
+        if queries.with_reviews:
+            for decision in self._decisions(connection, queries.reviews_of(block)):
+                reviews[decision.document_id].append(decision)
+        documents = []
+        for (
+            document_id,
+            content_hash,
+            title,
+            text,
+            source,
+            url,
+            published,
+            language,
+            meta,
+            imported_from,
+            created_at,
+        ) in connection.execute(queries.documents, parameters).all():
+            kept = spans.get(document_id, [])
+            related = relations.get(document_id, [])
+            if related:
+                uuids = {span.uuid for span in kept}
+                related = [r for r in related if r.head_uuid in uuids and r.tail_uuid in uuids]
+            documents.append(
+                ExportDocument(
+                    document=DocumentRecord(
+                        document_id,
+                        content_hash,
+                        title,
+                        text,
+                        source,
+                        url,
+                        published,
+                        language,
+                        decoded(meta) or {},
+                        imported_from,
+                        created_at,
+                    ),
+                    spans=kept,
+                    relations=related,
+                    states=states.get(document_id, []),
+                    reviews=reviews.get(document_id, []),
+                )
+            )
+        return documents
 
     def export_counts(self, flt: ExportFilter | None = None) -> tuple[int, int]:
         """(documents, spans) an export with ``flt`` would write: for progress bars."""
@@ -144,6 +336,16 @@ class ExportMixin(StoreBase):
                 select(func.count()).select_from(query.subquery())
             ).scalar_one()
         return documents, spans
+
+    def count_export_documents(self, flt: ExportFilter | None = None) -> int:
+        """How many documents an export with ``flt`` goes through (those it names, or all):
+        the total of its progress bar, counted without reading a span."""
+        flt = flt or ExportFilter()
+        query = select(func.count()).select_from(DOC)
+        if flt.document_ids:
+            query = query.where(DOC.c.id.in_(flt.document_ids))
+        with self._read() as connection:
+            return connection.execute(query).scalar_one()
 
     def count_export_relations(self, flt: ExportFilter | None = None) -> int:
         """How many relations an export with ``flt`` keeps (both spans pass the filter): a

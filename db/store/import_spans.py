@@ -1,10 +1,9 @@
-"""Import, continued: a batch's spans and relations, checked against the documents, the
-labels' schemas and what the project holds already."""
+"""Import, continued: a part's spans and relations, checked against the documents, the
+labels' schemas and what the project holds already (earlier parts of the import included)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    insert,
     select,
 )
 
@@ -28,27 +27,50 @@ from db.tables import (
     utcnow,
 )
 
+SPAN_COLUMNS = (
+    "id",
+    "uuid",
+    "document_id",
+    "label_id",
+    "annotator_id",
+    "start",
+    "end",
+    "text",
+    "status",
+    "origin",
+    "confidence",
+    "note",
+    "attributes",
+    "entity_id",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
 
 class ImportSpansMixin(StoreBase):
     def _import_spans(
         self,
+        writer,
         connection,
-        batch,
-        document_ids,
-        matched,
+        part: ImportBatch,
+        document_ids: list[int],
+        found: set[int],
         labels,
         annotators,
-        entities,
-        summary,
-        progress,
-        same_as: dict[str, str],
-    ) -> set[tuple[int, int]]:
-        """Insert the batch's new spans; returns the (document, annotator) pairs that gained
-        accepted spans. A span skipped as identical to one already there (or earlier in the
-        batch) goes into ``same_as``, its uuid to the kept span's, so that the batch's
-        relations can point at the kept span."""
+    ) -> tuple[set[tuple[int, int]], dict[str, tuple[int, int, int]]]:
+        """Insert the part's new spans.
+
+        Returns the (document, annotator) pairs that gained accepted spans, and each written
+        span's uuid with its (id, document id, label id), for the part's relations. A span
+        skipped as identical to one already there goes into ``writer.same_as``, its uuid to
+        the kept span's, so that relations can point at the kept span.
+        """
+        summary = writer.summary
+        same_as = writer.same_as
+        # Spans already on the documents that the project had before this part.
         existing_keys: dict[tuple, str] = {}
-        for chunk in chunks(sorted(matched)):
+        for chunk in chunks(sorted(found)):
             existing_keys.update(
                 (tuple(row[:5]), row[5])
                 for row in connection.execute(
@@ -63,43 +85,45 @@ class ImportSpansMixin(StoreBase):
                 )
             )
         wanted_uuids = [
-            span.uuid for document in batch.documents for span in document.spans if span.uuid
+            span.uuid for document in part.documents for span in document.spans if span.uuid
         ]
-        existing_uuids: set[str] = set()
-        if wanted_uuids and connection.execute(select(SPAN.c.id).limit(1)).first():
-            for chunk in chunks(wanted_uuids):
-                existing_uuids.update(
-                    connection.execute(select(SPAN.c.uuid).where(SPAN.c.uuid.in_(chunk))).scalars()
-                )
+        # uuid -> id of the spans the project holds already
+        existing_uuids: dict[str, int] = {}
+        if wanted_uuids and writer.has_spans:
+            existing_uuids.update(
+                self._rows_by_key(connection, SPAN, "uuid", ("uuid", "id"), wanted_uuids)
+            )
         missing_uuids = sum(
-            1 for document in batch.documents for span in document.spans if not span.uuid
+            1 for document in part.documents for span in document.spans if not span.uuid
         )
         fresh_uuids = iter(new_uuids(missing_uuids))
+        written_uuids: set[str] = set()
         label_cache: dict[str, int] = {}
         annotator_cache: dict[str, int] = {}
         schemas = self._schemas(connection)
         statuses, origins = set(SPAN_STATUSES), set(SPAN_ORIGINS)
         rows: list[tuple] = []
         now = utcnow()
-        for document, document_id in zip(batch.documents, document_ids, strict=True):
+        for document, document_id in zip(part.documents, document_ids, strict=True):
             text = document.text
             length = len(text)
             for span in document.spans:
+                where = span.where or document.where
                 start, end = span.start, span.end
                 if not 0 <= start < end <= length:
                     raise SpanError(
-                        f"{span.where or document.where or 'span'}: span {start}-{end} does "
+                        f"{where or 'span'}: span {start}-{end} does "
                         f"not fit a text of {length} characters"
                     )
                 covered = text[start:end]
                 if span.text is not None and span.text != covered:
                     raise SpanError(
-                        f"{span.where or document.where or 'span'}: span {start}-{end} says "
+                        f"{where or 'span'}: span {start}-{end} says "
                         f"{span.text!r} but the document has {covered!r} there"
                     )
                 if span.status not in statuses or span.origin not in origins:
                     raise SpanError(
-                        f"{span.where or document.where or 'span'}: unknown span status "
+                        f"{where or 'span'}: unknown span status "
                         f"{span.status!r} or origin {span.origin!r}"
                     )
                 label_id = label_cache.get(span.label)
@@ -109,13 +133,17 @@ class ImportSpansMixin(StoreBase):
                         label_id = label_cache[span.label] = labels(span.label)
                         annotator_id = annotator_cache[span.annotator] = annotators(span.annotator)
                     except SpanError as exc:
-                        raise SpanError(f"{span.where or document.where}: {exc}") from None
+                        raise SpanError(f"{where}: {exc}") from None
                 if span.attributes:
-                    self._check_attributes(
-                        schemas, label_id, span.attributes, span.where or document.where
-                    )
+                    self._check_attributes(schemas, label_id, span.attributes, where)
                 span_uuid = span.uuid
-                if span_uuid and span_uuid in existing_uuids:
+                if span_uuid and (span_uuid in existing_uuids or span_uuid in written_uuids):
+                    if part.source and self._written_from_source(
+                        writer, existing_uuids.get(span_uuid)
+                    ):
+                        raise SpanError(
+                            f"{where}: span uuid {span_uuid!r} appears twice in the file"
+                        )
                     summary.spans_skipped += 1
                     continue
                 key = (document_id, annotator_id, label_id, start, end)
@@ -129,19 +157,20 @@ class ImportSpansMixin(StoreBase):
                 if not span_uuid:
                     span_uuid = next(fresh_uuids)
                 existing_keys[key] = span_uuid
-                existing_uuids.add(span_uuid)
+                written_uuids.add(span_uuid)
                 entity_id = None
                 if span.entity_uuid:
-                    entity_id = entities.get(span.entity_uuid)
+                    entity_id = writer.entities.get(span.entity_uuid)
                     if entity_id is None:
                         try:
                             entity_id = self._entity_id(connection, span.entity_uuid)
                         except StoreError:
                             raise SpanError(
-                                f"{span.where or document.where}: the span links to entity "
+                                f"{where}: the span links to entity "
                                 f"{span.entity_uuid}, which is neither in the file nor in the "
                                 "project"
                             ) from None
+                        writer.entities[span.entity_uuid] = entity_id
                 rows.append(
                     (
                         span_uuid,
@@ -162,93 +191,100 @@ class ImportSpansMixin(StoreBase):
                         span.version,
                     )
                 )
+        ids = writer.new_ids(SPAN, len(rows))
+        if ids and writer.source_first_span is None:
+            writer.source_first_span = ids[0]
+        rows = [(span_id, *row) for span_id, row in zip(ids, rows, strict=True)]
         total = len(rows)
-        columns = (
-            "uuid",
-            "document_id",
-            "label_id",
-            "annotator_id",
-            "start",
-            "end",
-            "text",
-            "status",
-            "origin",
-            "confidence",
-            "note",
-            "attributes",
-            "entity_id",
-            "created_at",
-            "updated_at",
-            "version",
-        )
         step = 10000
         for index in range(0, total, step):
-            self._bulk_insert(connection, SPAN, columns, rows[index : index + step])
-            if progress:
-                progress(min(index + step, total), total)
-        summary.spans_added = total
-        return {(row[1], row[3]) for row in rows if row[7] == "accepted"}
+            self._bulk_insert(connection, SPAN, SPAN_COLUMNS, rows[index : index + step])
+            if writer.progress:
+                writer.progress(min(index + step, total), total)
+        if rows:
+            writer.has_spans = True
+        summary.spans_added += total
+        started = {(row[2], row[4]) for row in rows if row[8] == "accepted"}
+        written = {row[1]: (row[0], row[2], row[3]) for row in rows}
+        return started, written
+
+    @staticmethod
+    def _written_from_source(writer, span_id: int | None) -> bool:
+        """Whether a span met again was written earlier in this import from the same file
+        (``None``: earlier in the same part)."""
+        if span_id is None:
+            return True
+        return writer.source_first_span is not None and span_id >= writer.source_first_span
 
     def _import_relations(
-        self, connection, batch: ImportBatch, annotators, summary, same_as: dict[str, str]
+        self,
+        writer,
+        connection,
+        part: ImportBatch,
+        annotators,
+        written: dict[str, tuple[int, int, int]],
     ) -> None:
         relations = [
-            (relation, document) for document in batch.documents for relation in document.relations
+            (relation, document) for document in part.documents for relation in document.relations
         ]
         if not relations:
             return
+        same_as = writer.same_as
 
         def kept(span_uuid: str) -> str:
             return same_as.get(span_uuid, span_uuid)
 
-        needed = sorted(
-            {kept(r.head_uuid) for r, _ in relations} | {kept(r.tail_uuid) for r, _ in relations}
+        # The ends written by this part are known; the others (spans of the project or of
+        # earlier parts) are looked up by uuid.
+        elsewhere = sorted(
+            {kept(end) for r, _ in relations for end in (r.head_uuid, r.tail_uuid)} - written.keys()
         )
-        ids: dict[str, tuple[int, int]] = {}
-        label_of: dict[int, int] = {}
-        for chunk in chunks(needed):
+        looked_up: dict[str, tuple[int, int, int]] = {}
+        for chunk in chunks(elsewhere):
             for span_uuid, span_id, document_id, label_id in connection.execute(
                 select(SPAN.c.uuid, SPAN.c.id, SPAN.c.document_id, SPAN.c.label_id).where(
                     SPAN.c.uuid.in_(chunk)
                 )
             ):
-                ids[span_uuid] = (span_id, document_id)
-                label_of[span_id] = label_id
+                looked_up[span_uuid] = (span_id, document_id, label_id)
         schemas = self._schemas(connection)
-        relation_uuids = [r.uuid for r, _ in relations if r.uuid]
         existing: set[str] = set()
-        for chunk in chunks(relation_uuids):
-            existing.update(
-                connection.execute(
-                    select(RELATION.c.uuid).where(RELATION.c.uuid.in_(chunk))
-                ).scalars()
-            )
+        if writer.has_relations:
+            relation_uuids = [r.uuid for r, _ in relations if r.uuid]
+            for chunk in chunks(relation_uuids):
+                existing.update(
+                    connection.execute(
+                        select(RELATION.c.uuid).where(RELATION.c.uuid.in_(chunk))
+                    ).scalars()
+                )
         # The links the spans already have, so that a relation imported again (without a
-        # uuid, as doccano and Label Studio files have them) is not added twice.
+        # uuid, as doccano and Label Studio files have them) is not added twice. Spans
+        # written by this part have none yet.
         present: set[tuple] = set()
-        for chunk in chunks(sorted(span_id for span_id, _ in ids.values())):
-            present.update(
-                tuple(row)
-                for row in connection.execute(
-                    select(RELATION.c.head_id, RELATION.c.tail_id, RELATION.c.type).where(
-                        RELATION.c.head_id.in_(chunk)
+        if writer.has_relations:
+            for chunk in chunks(sorted(span_id for span_id, _, _ in looked_up.values())):
+                present.update(
+                    tuple(row)
+                    for row in connection.execute(
+                        select(RELATION.c.head_id, RELATION.c.tail_id, RELATION.c.type).where(
+                            RELATION.c.head_id.in_(chunk)
+                        )
                     )
                 )
-            )
         rows = []
         now = utcnow()
         for relation, document in relations:
             where = relation.where or document.where or "relation"
+            ends = []
             for end in (relation.head_uuid, relation.tail_uuid):
-                if kept(end) not in ids:
+                span = written.get(kept(end)) or looked_up.get(kept(end))
+                if span is None:
                     raise SpanError(f"{where}: relation points at span {end!r}, which is not there")
-            head_id, head_document = ids[kept(relation.head_uuid)]
-            tail_id, tail_document = ids[kept(relation.tail_uuid)]
+                ends.append(span)
+            (head_id, head_document, head_label), (tail_id, tail_document, tail_label) = ends
             if head_document != tail_document:
                 raise SpanError(f"{where}: a relation links spans of two different documents")
-            self._check_relation_labels(
-                schemas, relation.type, label_of[head_id], label_of[tail_id], where
-            )
+            self._check_relation_labels(schemas, relation.type, head_label, tail_label, where)
             if relation.uuid and relation.uuid in existing:
                 continue
             key = (head_id, tail_id, relation.type)
@@ -258,15 +294,21 @@ class ImportSpansMixin(StoreBase):
             relation_uuid = relation.uuid or new_uuid()
             existing.add(relation_uuid)
             rows.append(
-                {
-                    "uuid": relation_uuid,
-                    "type": relation.type,
-                    "head_id": head_id,
-                    "tail_id": tail_id,
-                    "annotator_id": annotators(relation.annotator),
-                    "created_at": relation.created_at or now,
-                }
+                (
+                    relation_uuid,
+                    relation.type,
+                    head_id,
+                    tail_id,
+                    annotators(relation.annotator),
+                    relation.created_at or now,
+                )
             )
+        self._bulk_insert(
+            connection,
+            RELATION,
+            ("uuid", "type", "head_id", "tail_id", "annotator_id", "created_at"),
+            rows,
+        )
         if rows:
-            connection.execute(insert(RELATION), rows)
-        summary.relations_added = len(rows)
+            writer.has_relations = True
+        writer.summary.relations_added += len(rows)

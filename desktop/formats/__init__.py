@@ -7,9 +7,10 @@ a format is a module with ``read(path, options) -> ReadResult`` and/or
 
 from __future__ import annotations
 
+import gc
 import importlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -18,10 +19,12 @@ from db.records import ExportFilter, ImportBatch, ImportSummary
 from db.store import Store, StoreError, UnavailableError
 from desktop.formats.alignment import OVERLAP_RULES
 from desktop.formats.base import (
+    PART_DOCUMENTS,
     ExportContext,
     ExportOptions,
     ImportOptions,
     InputError,
+    ReadResult,
     collector_paused,
     first_record,
 )
@@ -379,27 +382,27 @@ def read_paths(
     options: ImportOptions | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Read every file (without writing anything) into one batch."""
+    """Read every file (without writing anything) into one batch, held whole in memory;
+    :func:`import_paths` reads and writes in parts instead."""
     options = options or ImportOptions()
     skipped: dict[str, int] = {}
-    files = collect_files(paths, options.format, skipped)
-    batch = ImportBatch()
-    attributed: dict[str, str] = {}
-    for index, (path, fmt) in enumerate(files):
-        info = get_format(fmt)
-        if not info.can_import:
-            raise InputError(path, None, f"Dossier can export {fmt} but not import it")
-        result = info.load().read(path, options)
-        batch.documents.extend(result.batch.documents)
-        batch.labels.extend(result.batch.labels)
-        batch.entities.extend(result.batch.entities)
-        batch.annotators.extend(result.batch.annotators)
-        for key, count in result.skipped.items():
-            skipped[key] = skipped.get(key, 0) + count
-        attributed.update(result.attributed)
-        if progress:
+    files = _importable(collect_files(paths, options.format, skipped))
+    report = ImportReport(len(files), ImportSummary(), skipped, {}, ImportBatch())
+    batch = report.batch
+    done = -1
+    for index, part in _read_parts(files, options, PART_DOCUMENTS):
+        batch.documents.extend(part.batch.documents)
+        batch.labels.extend(part.batch.labels)
+        batch.entities.extend(part.batch.entities)
+        batch.annotators.extend(part.batch.annotators)
+        _tally(report, part)
+        if progress and index != done:
+            done = index
             progress("reading", index + 1, len(files))
-    return ImportReport(len(files), ImportSummary(), skipped, attributed, batch)
+    return report
+
+
+COLLECT_EVERY = 100  # parts between two runs of the cyclic garbage collector in an import
 
 
 def import_paths(
@@ -407,29 +410,89 @@ def import_paths(
     paths: Sequence[str | Path],
     options: ImportOptions | None = None,
     progress: Progress | None = None,
+    *,
+    part_size: int = PART_DOCUMENTS,
 ) -> ImportReport:
     """Import files and folders into ``store``: all of them, or on any error none of them.
 
-    Raises :class:`InputError` (``file:line: reason``) for bad input and :class:`Cancelled`
-    when ``progress`` raises it; in both cases the project is unchanged.
+    Files are read in parts of at most ``part_size`` documents, each written before the next
+    is read, all in one transaction: memory stays flat whatever the size of the files.
+    ``progress("importing", bytes read, bytes in all)`` follows each part (in larger units
+    past a gigabyte). Raises
+    :class:`InputError` (``file:line: reason``) for bad input and :class:`Cancelled` when
+    ``progress`` raises it; in both cases the project is unchanged.
     """
-
-    def writing(done: int, total: int) -> None:
-        if progress:
-            progress("writing", done, total)
-
-    with collector_paused():
-        report = read_paths(paths, options, progress)
-        batch, report.batch = report.batch, None
-        if not (batch.documents or batch.entities or batch.labels or batch.annotators):
-            return report
-        try:
-            report.summary = store.import_batch(batch, progress=writing)
-        except UnavailableError:
-            raise  # the database failed, not the file: said as such, and worth a retry
-        except StoreError as exc:
-            raise InputError(*_locate(str(exc))) from None
+    options = options or ImportOptions()
+    skipped: dict[str, int] = {}
+    files = _importable(collect_files(paths, options.format, skipped))
+    report = ImportReport(len(files), ImportSummary(), skipped)
+    # Where each file starts in the bytes of the whole import, for progress.
+    starts = [0]
+    for path, _ in files:
+        starts.append(starts[-1] + _size(path))
+    # Past a gigabyte, progress counts in larger units: a progress bar takes 32-bit numbers.
+    unit = starts[-1] // 2**30 + 1
+    try:
+        # Each part's objects outlive many young collections, so with the collector on it
+        # would rescan everything alive over and over; paused, it runs once in a while.
+        with collector_paused(), store.importing() as writer:
+            for number, (index, part) in enumerate(_read_parts(files, options, part_size), 1):
+                writer.add(part.batch)
+                _tally(report, part)
+                if number % COLLECT_EVERY == 0:
+                    gc.collect()
+                if progress:
+                    size = starts[index + 1] - starts[index]
+                    done = starts[index] + min(part.read, size)
+                    progress("importing", done // unit, starts[-1] // unit)
+        report.summary = writer.summary
+    except UnavailableError:
+        raise  # the database failed, not the file: said as such, and worth a retry
+    except StoreError as exc:
+        raise InputError(*_locate(str(exc))) from None
     return report
+
+
+def _importable(files: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """``files``, once every one of them is of a format Dossier reads."""
+    for path, fmt in files:
+        if not get_format(fmt).can_import:
+            raise InputError(path, None, f"Dossier can export {fmt} but not import it")
+    return files
+
+
+def _read_parts(
+    files: list[tuple[Path, str]], options: ImportOptions, size: int
+) -> Iterator[tuple[int, ReadResult]]:
+    """(file index, part) for every part of every file, read as they are asked for.
+
+    Line-based formats come in parts of at most ``size`` documents; the others (one
+    document per file, or Label Studio's single JSON array) as one part per file.
+    """
+    for index, (path, fmt) in enumerate(files):
+        module = get_format(fmt).load()
+        if hasattr(module, "read_parts"):
+            for part in module.read_parts(path, options, size):
+                yield index, part
+        else:
+            with collector_paused():  # a whole file's objects live until it is written
+                part = module.read(path, options)
+            part.batch.source = str(path)
+            part.read = _size(path)
+            yield index, part
+
+
+def _tally(report: ImportReport, part: ReadResult) -> None:
+    for key, count in part.skipped.items():
+        report.skipped[key] = report.skipped.get(key, 0) + count
+    report.attributed.update(part.attributed)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the reader says what is wrong with it
 
 
 _PLACE = re.compile(r"(.+?):([0-9]+): (.+)", re.DOTALL)
@@ -502,7 +565,7 @@ def prepare_export(
             document_ids=flt.document_ids,
         )
         options.filter = flt
-    total_documents, _ = store.export_counts(flt)
+    total_documents = store.count_export_documents(flt)
     context = ExportContext(
         labels=store.labels(),
         annotators=store.annotators(),

@@ -1,8 +1,9 @@
 """What every format module shares: reading files exactly, JSONL lines, errors, UTF-16 offsets.
 
-Readers turn a file into an :class:`ImportBatch` and raise :class:`InputError` (``file:line:
-reason``) for the first thing wrong with it; nothing is written until every file of an
-import has been read. Writers take the documents of an export and an output path.
+Readers turn a file into an :class:`ImportBatch` (line-based formats also into parts of a
+few hundred documents, read as they are written) and raise :class:`InputError` (``file:line:
+reason``) for the first thing wrong with it; an import is one transaction, so nothing of it
+stays written after an error. Writers take the documents of an export and an output path.
 """
 
 from __future__ import annotations
@@ -65,11 +66,66 @@ class ImportOptions:
 
 @dataclass(slots=True)
 class ReadResult:
-    """What a reader got from one file."""
+    """What a reader got from one file, or from one part of it (see :class:`Parts`)."""
 
     batch: ImportBatch
     skipped: dict[str, int] = field(default_factory=dict)  # e.g. {"rejected tasks": 3}
     attributed: dict[str, str] = field(default_factory=dict)  # file -> annotator from its name
+    read: int = 0  # bytes of the file read so far, for progress
+
+
+# A part of a streamed import: this many documents, or fewer once about PART_BYTES of the
+# file have been read (a few very long articles make a part of their own).
+PART_DOCUMENTS = 500
+PART_BYTES = 8 << 20
+
+
+class Parts:
+    """Cuts what a line-based reader reads into parts, each an :class:`ImportBatch` of at
+    most ``size`` documents with the labels, annotators and entities read since the last.
+
+    A reader appends to ``current`` and yields :meth:`take` whenever :meth:`full`, and once
+    at the end; an import writes each part before the next is read.
+    """
+
+    def __init__(self, path: Path, lines: JsonLines, size: int = PART_DOCUMENTS):
+        self._path = path
+        self._lines = lines
+        self._size = max(1, size)
+        self._taken_at = 0
+        self.current = self._new()
+
+    def _new(self) -> ReadResult:
+        return ReadResult(ImportBatch(source=str(self._path)))
+
+    def full(self) -> bool:
+        return (
+            len(self.current.batch.documents) >= self._size
+            or self._lines.position - self._taken_at >= PART_BYTES
+        )
+
+    def take(self) -> ReadResult:
+        """The part read so far; a new, empty one is begun."""
+        part = self.current
+        part.read = self._taken_at = self._lines.position
+        self.current = self._new()
+        return part
+
+
+def merged(parts: Iterable[ReadResult]) -> ReadResult:
+    """A file's parts as one result, for callers that want the file whole."""
+    whole = ReadResult(ImportBatch())
+    for part in parts:
+        whole.batch.documents.extend(part.batch.documents)
+        whole.batch.labels.extend(part.batch.labels)
+        whole.batch.entities.extend(part.batch.entities)
+        whole.batch.annotators.extend(part.batch.annotators)
+        whole.batch.source = part.batch.source
+        for key, count in part.skipped.items():
+            whole.skipped[key] = whole.skipped.get(key, 0) + count
+        whole.attributed.update(part.attributed)
+        whole.read = part.read
+    return whole
 
 
 @dataclass(slots=True)
@@ -165,41 +221,84 @@ def read_text(path: Path) -> str:
 
 
 def iter_jsonl(path: Path, text: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for every non-blank line of a JSONL file.
+    """Yield (line number, object) for every non-blank line of a JSONL file, reading it a
+    line at a time (see :class:`JsonLines`)."""
+    return iter(JsonLines(path, text))
+
+
+class JsonLines:
+    """The (line number, object) pairs of a JSONL file, for every non-blank line.
 
     Lines are split on ``\\n`` only: U+2028 and friends may sit raw inside JSON strings.
-    A UTF-8 file is parsed line by line as bytes, without decoding the whole file first.
+    A UTF-8 file is read and parsed a line at a time, as bytes, so that a file of any size
+    is never held whole; ``position`` says how many bytes have been read. A UTF-16 file
+    (its lines cannot be split as bytes) is decoded whole first.
     """
-    if text is None:
+
+    def __init__(self, path: Path, text: str | None = None):
+        self.path = path
+        self.text = text
+        self.position = 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        path = self.path
+        if self.text is not None:
+            yield from self._parsed(enumerate(self.text.split("\n"), start=1))
+            return
         try:
-            data = path.read_bytes()
+            stream = path.open("rb")
         except OSError as exc:
             raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            lines: list = decode_text(data, path).split("\n")
-        else:
-            if data.startswith(codecs.BOM_UTF8):
-                data = data[len(codecs.BOM_UTF8) :]
-            lines = data.split(b"\n")
-    else:
-        lines = text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+        with stream:
+            head = self._read(stream.read, 4)
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                data = head + self._read(stream.read)
+                self.position = len(data)
+                lines = decode_text(data, path).split("\n")
+                yield from self._parsed(enumerate(lines, start=1))
+                return
+            skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+            stream.seek(skip)
+            self.position = skip
+            yield from self._parsed(self._lines(stream))
+
+    def _lines(self, stream) -> Iterator[tuple[int, bytes]]:
+        number = 0
+        while True:
+            line = self._read(stream.readline)
+            if not line:
+                return
+            number += 1
+            self.position += len(line)
+            yield number, line
+
+    def _read(self, read: Callable[..., bytes], *args: int) -> bytes:
         try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            if isinstance(line, bytes):
-                try:
-                    decode_text(line, path)
-                except InputError as bad_encoding:  # say so, rather than "malformed JSON"
-                    raise InputError(path, number, bad_encoding.reason) from None
-            raise InputError(
-                path, number, f"malformed JSON ({exc.msg} at column {exc.colno})"
-            ) from None
-        if not isinstance(record, dict):
-            raise InputError(path, number, f"expected a JSON object, found {type(record).__name__}")
-        yield number, record
+            return read(*args)
+        except OSError as exc:
+            raise InputError(self.path, None, f"cannot read: {exc.strerror or exc}") from None
+
+    def _parsed(self, lines: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+        path = self.path
+        for number, line in lines:
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                if not line.strip():
+                    continue
+                if isinstance(line, bytes):
+                    try:
+                        decode_text(line, path)
+                    except InputError as bad_encoding:  # say so, rather than "malformed JSON"
+                        raise InputError(path, number, bad_encoding.reason) from None
+                raise InputError(
+                    path, number, f"malformed JSON ({exc.msg} at column {exc.colno})"
+                ) from None
+            if not isinstance(record, dict):
+                raise InputError(
+                    path, number, f"expected a JSON object, found {type(record).__name__}"
+                )
+            yield number, record
 
 
 def first_record(path: Path) -> dict[str, Any] | None:
@@ -627,6 +726,12 @@ def dumps(record: Any) -> str:
 def dumps_bytes(record: Any) -> bytes:
     """:func:`dumps` as UTF-8 bytes, for writers that write a binary stream."""
     return orjson.dumps(record)
+
+
+def dumps_line(record: Any) -> bytes:
+    """:func:`dumps_bytes` and a newline: one line of a JSONL file, made in one piece (the
+    record is not copied again to add its newline)."""
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def counted(

@@ -26,13 +26,12 @@ the list form cannot carry relations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from db.records import (
     ExportDocument,
-    ImportBatch,
     NewDocument,
     NewRelation,
     NewSpan,
@@ -41,9 +40,12 @@ from db.records import (
 from db.store import new_uuid
 from desktop.formats.base import (
     METADATA_FIELDS,
+    PART_DOCUMENTS,
     ExportContext,
     ImportOptions,
     InputError,
+    JsonLines,
+    Parts,
     ReadResult,
     Utf16Offsets,
     annotator_for,
@@ -53,7 +55,7 @@ from desktop.formats.base import (
     dumps_bytes,
     examples,
     identifier,
-    iter_jsonl,
+    merged,
     optional,
     relations_among,
     require,
@@ -65,9 +67,18 @@ _KNOWN = {"text", "label", "labels", "entities", "relations", "annotator", "user
 
 def read(path: Path, options: ImportOptions) -> ReadResult:
     """Every record of a doccano JSONL file, in either form."""
-    batch = ImportBatch()
-    result = ReadResult(batch)
-    for line, record in iter_jsonl(path):
+    return merged(read_parts(path, options))
+
+
+def read_parts(
+    path: Path, options: ImportOptions, size: int = PART_DOCUMENTS
+) -> Iterator[ReadResult]:
+    """:func:`read` in parts of at most ``size`` documents, read as they are asked for."""
+    lines = JsonLines(path)
+    parts = Parts(path, lines, size)
+    for line, record in lines:
+        result = parts.current
+        batch = result.batch
         text = require(record, "text", str, path, line)
         if not text:
             raise InputError(path, line, "the record's text is empty")
@@ -84,28 +95,23 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             document.states.append(
                 NewState(annotator_for(named, options, path, line, result), "done")
             )
-        ids: dict[Any, str] = {}
+        # A span gets a uuid only when a relation points at it: the store gives the others
+        # theirs, and remembers no links for them when they are skipped as already there.
+        ids: dict[Any, NewSpan] = {}
         for number, (span_id, start, end, label) in enumerate(raw_spans, start=1):
             what = f"span {number}: "
             if not isinstance(label, str) or not label:
                 raise InputError(path, line, f"{what}label should be a name, not {label!r}")
             start, end = utf16_to_code_points(offsets, start, end, path, line, what)
-            span_uuid = new_uuid()
+            span = NewSpan(
+                label=label, start=start, end=end, annotator=annotator, where=f"{path}:{line}"
+            )
             if span_id is not None:
                 span_id = identifier(span_id, path, line, f"entity {number}: 'id' ")
                 if span_id in ids:
                     raise InputError(path, line, f"{what}entity id {span_id!r} is used twice")
-                ids[span_id] = span_uuid
-            document.spans.append(
-                NewSpan(
-                    label=label,
-                    start=start,
-                    end=end,
-                    annotator=annotator,
-                    uuid=span_uuid,
-                    where=f"{path}:{line}",
-                )
-            )
+                ids[span_id] = span
+            document.spans.append(span)
         for number, relation in enumerate(
             optional(record, "relations", list, path, line) or [], start=1
         ):
@@ -121,7 +127,10 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
                     raise InputError(
                         path, line, f"{what}{key} {relation[key]!r} names no entity of this record"
                     )
-                ends.append(ids[relation[key]])
+                end = ids[relation[key]]
+                if end.uuid is None:
+                    end.uuid = new_uuid()
+                ends.append(end.uuid)
             document.relations.append(
                 NewRelation(
                     type=require(relation, "type", str, path, line, what),
@@ -132,7 +141,9 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
                 )
             )
         batch.documents.append(document)
-    return result
+        if parts.full():
+            yield parts.take()
+    yield parts.take()
 
 
 def _raw_spans(record: dict[str, Any], path: Path, line: int) -> list[tuple[Any, Any, Any, Any]]:

@@ -15,14 +15,13 @@ A line without ``type`` but with ``text`` is a document too, so a plain JSONL of
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from db.limits import check_integer
 from db.records import (
     ExportDocument,
-    ImportBatch,
     NewAnnotator,
     NewDocument,
     NewEntity,
@@ -35,17 +34,20 @@ from db.records import (
 from db.schema import LabelSchema, SchemaError
 from db.store import content_hash
 from desktop.formats.base import (
+    PART_DOCUMENTS,
     ExportContext,
     ImportOptions,
     InputError,
+    JsonLines,
+    Parts,
     ReadResult,
     annotator_for,
     atomic_output,
     check_covered,
     check_offsets,
     counted,
-    dumps_bytes,
-    iter_jsonl,
+    dumps_line,
+    merged,
     optional,
     require,
     within_limits,
@@ -59,15 +61,31 @@ DOCUMENT_FIELDS = ("title", "source", "url", "published", "language", "imported_
 
 
 def read(path: Path, options: ImportOptions) -> ReadResult:
-    batch = ImportBatch()
-    result = ReadResult(batch)
+    """The whole file at once; an import reads it in parts (:func:`read_parts`)."""
+    return merged(read_parts(path, options))
+
+
+def read_parts(
+    path: Path, options: ImportOptions, size: int = PART_DOCUMENTS
+) -> Iterator[ReadResult]:
+    """The file's records in parts of at most ``size`` documents, read as they are asked for.
+
+    A label or review decision named twice in the file is an error here; a span uuid met
+    twice is found by the store, which remembers no more than the current part.
+    """
+    lines = JsonLines(path)
+    parts = Parts(path, lines, size)
     # What may appear once per file, with the line where it did: ("label", name),
-    # ("span", uuid), ("review", uuid).
+    # ("review", uuid).
     seen: dict[tuple[str, str], int] = {}
-    for line, record in iter_jsonl(path):
+    for line, record in lines:
+        result = parts.current
+        batch = result.batch
         kind = record.get("type", "document" if "text" in record else None)
         if kind == "document":
             batch.documents.append(_read_document(record, path, line, options, result, seen))
+            if parts.full():
+                yield parts.take()
         elif kind == "label":
             name = require(record, "name", str, path, line, "label: ")
             _once(seen, ("label", name.strip().lower()), path, line, f"label {name.strip()!r}")
@@ -116,7 +134,7 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             raise InputError(path, line, "a record needs 'text' (a document) or a 'type'")
         else:
             raise InputError(path, line, f"unknown record type {kind!r}")
-    return result
+    yield parts.take()
 
 
 def _once(seen: dict[tuple[str, str], int], key: tuple[str, str], path, line: int, what: str):
@@ -214,11 +232,9 @@ def _read_document(
             )
         )
     uuids = [span.uuid for span in document.spans if span.uuid]
-    if len(uuids) != len(set(uuids)):
-        raise InputError(path, line, "two spans share one uuid")
-    for span_uuid in uuids:
-        _once(seen, ("span", span_uuid), path, line, f"span uuid {span_uuid!r}")
     known_uuids = set(uuids)
+    if len(uuids) != len(known_uuids):
+        raise InputError(path, line, "two spans share one uuid")
     for number, relation in enumerate(
         optional(record, "relations", list, path, line) or [], start=1
     ):
@@ -382,6 +398,6 @@ def header_records(context: ExportContext) -> list[dict[str, Any]]:
 def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:
     with atomic_output(out, "wb") as stream:
         for record in header_records(context):
-            stream.write(dumps_bytes(record) + b"\n")
+            stream.write(dumps_line(record))
         for item in counted(documents, context):
-            stream.write(dumps_bytes(document_record(item)) + b"\n")
+            stream.write(dumps_line(document_record(item)))

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from db.records import (
     ExportDocument,
-    ImportBatch,
     NewDocument,
     NewRelation,
     NewSpan,
@@ -33,9 +32,12 @@ from db.records import (
 from db.store import new_uuid
 from desktop.formats.alignment import Tokens
 from desktop.formats.base import (
+    PART_DOCUMENTS,
     ExportContext,
     ImportOptions,
     InputError,
+    JsonLines,
+    Parts,
     ReadResult,
     annotator_for,
     atomic_output,
@@ -45,7 +47,7 @@ from desktop.formats.base import (
     document_from,
     dumps_bytes,
     examples,
-    iter_jsonl,
+    merged,
     metadata_of,
     optional,
     relations_among,
@@ -60,10 +62,18 @@ ANSWERS = ("accept", "reject", "ignore")
 
 def read(path: Path, options: ImportOptions) -> ReadResult:
     """The accepted tasks of a Prodigy JSONL file, with their spans and relations."""
-    batch = ImportBatch()
-    result = ReadResult(batch)
-    skipped = {"rejected tasks": 0, "ignored tasks": 0}
-    for line, task in iter_jsonl(path):
+    return merged(read_parts(path, options))
+
+
+def read_parts(
+    path: Path, options: ImportOptions, size: int = PART_DOCUMENTS
+) -> Iterator[ReadResult]:
+    """:func:`read` in parts of at most ``size`` documents, read as they are asked for."""
+    lines = JsonLines(path)
+    parts = Parts(path, lines, size)
+    for line, task in lines:
+        result = parts.current
+        batch = result.batch
         text = require(task, "text", str, path, line)
         if not text:
             raise InputError(path, line, "the task's text is empty")
@@ -71,7 +81,8 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
         if answer not in ANSWERS:
             raise InputError(path, line, f"unknown answer {answer!r} (accept, reject or ignore)")
         if answer != "accept":
-            skipped["rejected tasks" if answer == "reject" else "ignored tasks"] += 1
+            reason = "rejected tasks" if answer == "reject" else "ignored tasks"
+            result.skipped[reason] = result.skipped.get(reason, 0) + 1
             continue
         document = _document(task, text, path, line)
         spans = optional(task, "spans", list, path, line) or []
@@ -111,8 +122,9 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
                 )
             )
         batch.documents.append(document)
-    result.skipped = {key: count for key, count in skipped.items() if count}
-    return result
+        if parts.full():
+            yield parts.take()
+    yield parts.take()
 
 
 def _read_relation(

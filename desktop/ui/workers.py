@@ -140,7 +140,9 @@ def run_with_progress(parent: QWidget, title: str, work: Callable[[Progress], An
     job = Job(work, owner=parent)
 
     def progressed(phase: str, done: int, total: int) -> None:
-        dialog.setLabelText(f"{title}: {phase}…")
+        # "Importing: importing…" says one thing twice: then the title alone.
+        same = phase.casefold() == title.casefold()
+        dialog.setLabelText(f"{title}…" if same else f"{title}: {phase}…")
         dialog.setMaximum(max(total, 1))
         dialog.setValue(min(done, max(total, 1)))
 
