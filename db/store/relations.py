@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from sqlalchemy import (
     Connection,
@@ -33,6 +34,13 @@ from db.store.base import (
 from db.tables import (
     utcnow,
 )
+
+
+@cache
+def built_relation_select():
+    """:func:`relation_select`, built once: its two aliases of the span table take longer to
+    build than adding a relation takes to run. Statements are immutable, so it is shared."""
+    return relation_select()
 
 
 class RelationsMixin(StoreBase):
@@ -113,14 +121,14 @@ class RelationsMixin(StoreBase):
                     created_at=utcnow(),
                 )
             )
-            query, _, _ = relation_select()
+            query, _, _ = built_relation_select()
             return RelationRecord(
                 *connection.execute(query.where(RELATION.c.uuid == relation_uuid)).one()
             )
 
     def delete_relation(self, relation_uuid: str) -> RelationRecord | None:
         """Remove a relation; returns it as it was (for undo), or None if it was gone."""
-        query, _, _ = relation_select()
+        query, _, _ = built_relation_select()
         with self._write() as connection:
             row = connection.execute(query.where(RELATION.c.uuid == relation_uuid)).first()
             result = connection.execute(delete(RELATION).where(RELATION.c.uuid == relation_uuid))
@@ -171,7 +179,7 @@ class RelationsMixin(StoreBase):
         return True
 
     def relations(self, document_id: int) -> list[RelationRecord]:
-        query, head, _ = relation_select()
+        query, head, _ = built_relation_select()
         with self._read() as connection:
             rows = connection.execute(
                 query.where(head.c.document_id == document_id).order_by(RELATION.c.id)

@@ -23,8 +23,8 @@ from db.store.base import (
     StoreError,
     check_unchanged,
     chunks,
-    relation_select,
 )
+from db.store.relations import built_relation_select
 from db.tables import utcnow
 
 EDITABLE = frozenset(
@@ -174,7 +174,7 @@ class SpanEditsMixin(StoreBase):
         seen: dict[str, SpanRecord],
     ) -> list[DeletedSpan]:
         deleted = []
-        query, head, tail = relation_select()
+        query, head, tail = built_relation_select()
         for span_uuid in span_uuids:
             span = self._get_span(connection, span_uuid)
             check_unchanged(span, expected_version, seen.get(span_uuid))

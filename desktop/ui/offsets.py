@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
+
+import numpy as np
 
 # Everything whose length differs between Python and Qt: astral characters (+1 in Qt) and
 # CRLF pairs (-1 in Qt).
@@ -27,7 +30,15 @@ class OffsetMap:
     milliseconds, and each conversion is two binary searches.
     """
 
-    __slots__ = ("_chunks", "_python_starts", "_qt_starts", "_text", "python_length", "qt_length")
+    __slots__ = (
+        "_chunks",
+        "_everywhere",
+        "_python_starts",
+        "_qt_starts",
+        "_text",
+        "python_length",
+        "qt_length",
+    )
 
     def __init__(self, text: str):
         self._text = text
@@ -50,6 +61,7 @@ class OffsetMap:
         self._python_starts = python_starts
         self._qt_starts = qt_starts
         self._chunks: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        self._everywhere: tuple[np.ndarray, np.ndarray] | None = None
         self.python_length = length
         self.qt_length = qt_position
 
@@ -78,6 +90,30 @@ class OffsetMap:
         local = offset - self._python_starts[index]
         python_points, _, deltas = self._changes(index)
         return self._qt_starts[index] + local + deltas[bisect_right(python_points, local) - 1]
+
+    def to_qt_many(self, offsets: Sequence[int]) -> list[int]:
+        """The Qt positions of many Python offsets, each as :meth:`to_qt` gives it: one
+        search over the whole text's length changes, for every span of a long article."""
+        points, deltas = self._all_changes()
+        values = np.asarray(offsets, dtype=np.int64)
+        found = deltas[np.searchsorted(points, values, side="right") - 1]
+        return np.where(values < 0, values, values + found).tolist()
+
+    def _all_changes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Python points, deltas) of the whole text, as :meth:`_changes` lists them for
+        one chunk: each astral character and CRLF pair changes the delta after it."""
+        if self._everywhere is None:
+            codes = np.frombuffer(self._text.encode("utf-32-le", "surrogatepass"), np.uint32)
+            astral = np.flatnonzero(codes > 0xFFFF)
+            crlf = np.flatnonzero((codes[:-1] == 0x0D) & (codes[1:] == 0x0A))
+            points = np.concatenate((astral + 1, crlf + 2))
+            steps = np.concatenate((np.ones(len(astral), np.int64), -np.ones(len(crlf), np.int64)))
+            order = np.argsort(points, kind="stable")
+            self._everywhere = (
+                np.concatenate(([0], points[order])).astype(np.int64),
+                np.concatenate(([0], np.cumsum(steps[order]))).astype(np.int64),
+            )
+        return self._everywhere
 
     def to_python(self, position: int) -> int:
         """The Python offset of a Qt position. A position between the two halves of a

@@ -4,6 +4,7 @@ shown, the document in view, and the undo stack. Every edit goes through :meth:`
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -13,7 +14,6 @@ from db.records import AnnotatorRecord, DocumentRecord, LabelRecord, NewSpan, Sp
 from db.store import Store, StoreError, UnavailableError
 from desktop import commands
 from desktop.commands import Change, Command, LabelChange
-from desktop.formats.base import collector_paused
 from desktop.settings import Settings
 from desktop.ui.document_view import DocumentView
 from desktop.ui.failure_bar import Failure, split_cause
@@ -22,6 +22,7 @@ from desktop.ui.undo import StoreUndoCommand
 from desktop.ui.workers import Job
 
 VISIBLE_FIRST = 6000  # characters around the restored position whose spans load before the rest
+TOKENS_KEPT = 2  # documents whose tokens are kept: going back to one does not tokenize it again
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,10 @@ class Session(QObject):
         # Whether the view holds every span the layers show (not just those of the first screen)
         self.all_spans_shown = False
         self._tokens_job: Job | None = None
+        # The tokens of the last documents, by text and language (an id may be reused after a
+        # deletion; a text is never rewritten).
+        self._tokens_kept: OrderedDict[tuple[str, str | None], object] = OrderedDict()
+        self._tokens_coming: set[tuple[str, str | None]] = set()  # being tokenized
         self._spans_job: Job | None = None
         view.set_labels(self.labels)
         view.snap_to_tokens = settings.snap_to_tokens
@@ -122,6 +127,9 @@ class Session(QObject):
         layers = self.layers
 
         def load(_progress) -> SpanIndex:
+            # Imported here: the formats package is not needed before the window paints.
+            from desktop.formats.base import collector_paused
+
             with collector_paused():
                 return SpanIndex.build(self._layer_spans(layers=layers), offsets)
 
@@ -139,7 +147,9 @@ class Session(QObject):
                 self.view.adopt_index(index)
                 self.all_spans_shown = True
                 self.spansLoaded.emit()
-            self._start_tokens(self.document)
+            # Once the spans are painted: tokenizing in the background would hold up that
+            # paint, both wanting the interpreter.
+            QTimer.singleShot(0, lambda: self._start_tokens_of(document_id))
 
         job = Job(load, owner=self)
         job.succeeded.connect(loaded)
@@ -160,23 +170,28 @@ class Session(QObject):
         if document_id is None:
             assert self.document is not None
             document_id = self.document.id
-        result = []
-        for layer in self.layers if layers is None else layers:
-            statuses = (
-                ["accepted", "suggested"] if layer.annotator.id == self.editing.id else ["accepted"]
+        layers = self.layers if layers is None else layers
+        shown = [
+            (
+                layer.annotator.id,
+                ["accepted", "suggested"]
+                if layer.annotator.id == self.editing.id
+                else ["accepted"],
             )
-            if start is None:
-                records = self.store.spans(
-                    document_id, annotator_ids=[layer.annotator.id], statuses=statuses
-                )
-            else:
-                records = self.store.spans_in_range(
-                    document_id,
-                    start,
-                    end,
-                    annotator_ids=[layer.annotator.id],
-                    statuses=statuses,
-                )
+            for layer in layers
+        ]
+        if start is None:  # every span, in one query
+            by_annotator = {layer.annotator.id: layer for layer in layers}
+            result = []
+            for record in self.store.shown_spans(document_id, shown):
+                layer = by_annotator[record.annotator_id]
+                result.append((record, self.style_of(record, layer), layer.index))
+            return result
+        result = []
+        for layer, (annotator_id, statuses) in zip(layers, shown, strict=True):
+            records = self.store.spans_in_range(
+                document_id, start, end, annotator_ids=[annotator_id], statuses=statuses
+            )
             result.extend((record, self.style_of(record, layer), layer.index) for record in records)
         return result
 
@@ -207,14 +222,27 @@ class Session(QObject):
     def _position_key(self, document_id: int) -> str:
         return f"{self.store.url}|{document_id}"
 
+    def _start_tokens_of(self, document_id: int) -> None:
+        if self.document is not None and self.document.id == document_id:
+            self._start_tokens(self.document)
+
     def _start_tokens(self, document: DocumentRecord) -> None:
         """Tokenize the document off the GUI thread; snapping uses it when it is ready."""
+        key = (document.content_hash, document.language)
+        if key in self._tokens_kept:
+            self._tokens_kept.move_to_end(key)
+            self.view.set_token_index(self._tokens_kept[key])
+            return
+        if key in self._tokens_coming:  # reopened while its tokens are still being made
+            return
         from desktop.nlp.tokens import TokenIndex  # spaCy loads lazily, after the window
 
-        text, language, document_id = document.text, document.language, document.id
+        text, language = document.text, document.language
 
         def done(index) -> None:
-            if self.document is not None and self.document.id == document_id:
+            self._keep_tokens(key, index)
+            document = self.document
+            if document is not None and (document.content_hash, document.language) == key:
                 self.view.set_token_index(index)
 
         job = Job(lambda progress: TokenIndex.of(text, language), owner=self)
@@ -222,6 +250,8 @@ class Session(QObject):
         job.failed.connect(
             lambda reason: self.message.emit(f"Token snapping unavailable: {reason}", 5000)
         )
+        job.ended.connect(lambda: self._tokens_coming.discard(key))
+        self._tokens_coming.add(key)
         self._tokens_job = job
         job.start()
 
@@ -232,8 +262,15 @@ class Session(QObject):
             from desktop.nlp.tokens import TokenIndex
 
             index = TokenIndex.of(self.document.text, self.document.language)
+            self._keep_tokens((self.document.content_hash, self.document.language), index)
             self.view.set_token_index(index)
         return index
+
+    def _keep_tokens(self, key: tuple[str, str | None], index) -> None:
+        self._tokens_kept[key] = index
+        self._tokens_kept.move_to_end(key)
+        while len(self._tokens_kept) > TOKENS_KEPT:
+            self._tokens_kept.popitem(last=False)
 
     # --- layers ------------------------------------------------------------------------------
 

@@ -7,9 +7,13 @@ never share one, so nested spans are drawn as separate underline bars.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from heapq import heappop, heappush
+
+import numpy as np
 
 from db.records import SpanRecord
 
@@ -40,6 +44,9 @@ class SpanIndex:
     def __init__(self) -> None:
         self._spans: dict[str, ViewSpan] = {}
         self._buckets: dict[int, set[str]] = defaultdict(set)
+        # Every span in reading order, kept up to date once asked for: the panels ask for
+        # it after every load and edit, and sorting 20,000 spans each time shows.
+        self._ordered: list[ViewSpan] | None = None
 
     def __len__(self) -> int:
         return len(self._spans)
@@ -56,6 +63,7 @@ class SpanIndex:
     def clear(self) -> None:
         self._spans.clear()
         self._buckets.clear()
+        self._ordered = None
 
     def add(self, span: ViewSpan, *, place: bool = True) -> None:
         """Add (or replace) a span; with ``place``, give it the lowest free level."""
@@ -70,10 +78,16 @@ class SpanIndex:
         self._spans[span.uuid] = span
         for bucket in range(span.start // BUCKET, max(span.start, span.end - 1) // BUCKET + 1):
             self._buckets[bucket].add(span.uuid)
+        if self._ordered is not None:
+            insort(self._ordered, span, key=_reading_order)
 
     def remove(self, span_uuid: str) -> ViewSpan | None:
         span = self._spans.pop(span_uuid, None)
         if span is not None:
+            if self._ordered is not None:
+                del self._ordered[
+                    bisect_left(self._ordered, _reading_order(span), key=_reading_order)
+                ]
             for bucket in range(span.start // BUCKET, max(span.start, span.end - 1) // BUCKET + 1):
                 members = self._buckets.get(bucket)
                 if members is not None:
@@ -86,35 +100,58 @@ class SpanIndex:
         """Load many spans at once and give them levels in one sweep."""
         self.clear()
         spans = list(spans)
-        order = sorted(range(len(spans)), key=[(s.start, -s.end) for s in spans].__getitem__)
-        active: list[ViewSpan] = []
+        count = len(spans)
+        starts = np.fromiter((span.start for span in spans), np.int64, count)
+        ends = np.fromiter((span.end for span in spans), np.int64, count)
+        uuids = [span.record.uuid for span in spans]
+        # By start, the longer first (a stable sort: ties keep the order given). Each span
+        # takes the lowest level that no span still open holds.
+        still_open: list[tuple[int, int]] = []  # (end, level)
+        free: list[int] = []
+        levels = 0
         by_uuid = self._spans
-        buckets = self._buckets
-        for number in order:
+        for number in np.lexsort((-ends, starts)).tolist():
             span = spans[number]
-            if active:
-                active = [other for other in active if other.end > span.start]
-            level = 0
-            if active:
-                used = {other.level for other in active}
-                while level in used:
-                    level += 1
+            start = span.start
+            while still_open and still_open[0][0] <= start:
+                heappush(free, heappop(still_open)[1])
+            if free:
+                level = heappop(free)
+            else:
+                level = levels
+                levels += 1
             span.level = level
-            active.append(span)
-            span_uuid = span.record.uuid
-            by_uuid[span_uuid] = span
-            for bucket in range(span.start // BUCKET, max(span.start, span.end - 1) // BUCKET + 1):
-                buckets[bucket].add(span_uuid)
+            heappush(still_open, (span.end, level))
+            by_uuid[uuids[number]] = span
+        # Most spans lie in one bucket: those are put in their buckets a bucket at a time.
+        firsts = starts // BUCKET
+        lasts = np.maximum(starts, ends - 1) // BUCKET
+        buckets = self._buckets
+        single = np.flatnonzero(firsts == lasts)
+        single = single[np.argsort(firsts[single], kind="stable")]
+        bounds = np.flatnonzero(np.diff(firsts[single])) + 1
+        for group in np.split(single, bounds) if len(single) else ():
+            buckets[int(firsts[group[0]])].update(uuids[number] for number in group.tolist())
+        for number in np.flatnonzero(firsts != lasts).tolist():
+            for bucket in range(int(firsts[number]), int(lasts[number]) + 1):
+                buckets[bucket].add(uuids[number])
 
     @classmethod
     def build(cls, spans: Iterable[tuple[SpanRecord, str, int]], offsets) -> SpanIndex:
         """An index of (record, style, layer) spans, placed with ``offsets`` (an OffsetMap)."""
-        to_qt = offsets.to_qt
+        spans = list(spans)
+        positions = offsets.to_qt_many(
+            [record.start for record, _, _ in spans] + [record.end for record, _, _ in spans]
+        )
+        count = len(spans)
         index = cls()
         index.replace_all(
-            ViewSpan(record, to_qt(record.start), to_qt(record.end), style, layer)
-            for record, style, layer in spans
+            [
+                ViewSpan(record, positions[number], positions[count + number], style, layer)
+                for number, (record, style, layer) in enumerate(spans)
+            ]
         )
+        index.ordered()  # here, in the thread that builds the index
         return index
 
     def between(self, start: int, end: int) -> list[ViewSpan]:
@@ -135,6 +172,10 @@ class SpanIndex:
 
     def ordered(self) -> list[ViewSpan]:
         """Every span in reading order."""
-        spans = list(self._spans.values())
-        keys = [(s.start, s.end, s.record.uuid) for s in spans]
-        return [spans[i] for i in sorted(range(len(spans)), key=keys.__getitem__)]
+        if self._ordered is None:
+            self._ordered = sorted(self._spans.values(), key=_reading_order)
+        return list(self._ordered)
+
+
+def _reading_order(span: ViewSpan) -> tuple[int, int, str]:
+    return (span.start, span.end, span.record.uuid)

@@ -9,6 +9,7 @@ only" keeps the rows of records that lack a required value or relation.
 from __future__ import annotations
 
 from bisect import bisect_left
+from operator import attrgetter
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -57,8 +58,12 @@ class SpanTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._spans: list[SpanRecord] = []
-        self._row_of: dict[str, int] = {}
+        # The spans by uuid; a span's row is found by its place in reading order, so that
+        # adding or removing one does not renumber thousands of rows.
+        self._by_uuid: dict[str, SpanRecord] = {}
+        self._suggested = 0  # rows that are suggestions, for the summary
         self._labels: dict[int, LabelRecord] = {}
+        self._swatches: dict[int, QIcon] = {}  # by label id: made once, not for every cell
         self._relation_types: dict[str, set[str]] = {}  # head span uuid -> relation types
         self._editable = lambda span: True
 
@@ -66,6 +71,7 @@ class SpanTableModel(QAbstractTableModel):
 
     def set_labels(self, labels: list[LabelRecord]) -> None:
         self._labels = {label.id: label for label in labels}
+        self._swatches = {label.id: swatch(label.colour) for label in labels}
         if self._spans:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._spans) - 1, 0))
 
@@ -81,7 +87,7 @@ class SpanTableModel(QAbstractTableModel):
             self._relation_types[head_uuid] = types
         else:
             self._relation_types.pop(head_uuid, None)
-        row = self._row_of.get(head_uuid)
+        row = self.row_of(head_uuid)
         if row is not None:
             self.dataChanged.emit(self.index(row, NEEDS), self.index(row, NEEDS))
 
@@ -101,14 +107,18 @@ class SpanTableModel(QAbstractTableModel):
     def set_spans(self, spans: list[SpanRecord]) -> None:
         self.beginResetModel()
         self._spans = sorted(spans, key=_reading_order)
-        self._reindex()
+        self._by_uuid = {span.uuid: span for span in self._spans}
+        self._suggested = sum(1 for span in self._spans if span.status == "suggested")
         self.endResetModel()
 
     def put(self, span: SpanRecord) -> None:
         """Insert a new span, or redraw a changed one, keeping reading order."""
-        row = self._row_of.get(span.uuid)
+        row = self.row_of(span.uuid)
         if row is not None and _reading_order(self._spans[row]) == _reading_order(span):
+            self._count_suggested(self._spans[row], -1)
             self._spans[row] = span
+            self._by_uuid[span.uuid] = span
+            self._count_suggested(span, 1)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
             return
         if row is not None:
@@ -116,33 +126,50 @@ class SpanTableModel(QAbstractTableModel):
         position = bisect_left(self._spans, _reading_order(span), key=_reading_order)
         self.beginInsertRows(QModelIndex(), position, position)
         self._spans.insert(position, span)
-        self._reindex(position)
+        self._by_uuid[span.uuid] = span
+        self._count_suggested(span, 1)
         self.endInsertRows()
 
     def remove(self, span_uuid: str) -> None:
-        row = self._row_of.get(span_uuid)
+        row = self.row_of(span_uuid)
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._spans[row]
-        del self._row_of[span_uuid]
-        self._reindex(row)
+        self._count_suggested(self._spans.pop(row), -1)
+        del self._by_uuid[span_uuid]
         self.endRemoveRows()
 
     def span(self, row: int) -> SpanRecord:
         return self._spans[row]
 
     def row_of(self, span_uuid: str) -> int | None:
-        return self._row_of.get(span_uuid)
+        span = self._by_uuid.get(span_uuid)
+        if span is None:
+            return None
+        return bisect_left(self._spans, _reading_order(span), key=_reading_order)
 
-    def _reindex(self, first: int = 0) -> None:
-        """Number the rows again from ``first`` on (those before it did not move)."""
-        if first == 0:
-            self._row_of = {span.uuid: number for number, span in enumerate(self._spans)}
-            return
-        row_of = self._row_of
-        for number in range(first, len(self._spans)):
-            row_of[self._spans[number].uuid] = number
+    def suggested_count(self) -> int:
+        """How many rows are suggestions."""
+        return self._suggested
+
+    def spans(self) -> list[SpanRecord]:
+        """Every row's span, in order."""
+        return list(self._spans)
+
+    def rows_to_measure(self) -> dict[int, list[int]]:
+        """For the label, annotator and status columns, a row of each different thing the
+        column shows: rows that show the same measure the same."""
+        shown = dict(zip(map(_SHOWN, self._spans), range(len(self._spans)), strict=True))
+        rows: dict[int, dict] = {LABEL: {}, ANNOTATOR: {}, STATUS: {}}
+        for (label_id, label, annotator, status), row in shown.items():
+            rows[LABEL].setdefault((label_id, label), row)
+            rows[ANNOTATOR].setdefault(annotator, row)
+            rows[STATUS].setdefault(status, row)
+        return {column: list(each.values()) for column, each in rows.items()}
+
+    def _count_suggested(self, span: SpanRecord, step: int) -> None:
+        if span.status == "suggested":
+            self._suggested += step
 
     # --- Qt overrides ------------------------------------------------------------------------
 
@@ -185,8 +212,7 @@ class SpanTableModel(QAbstractTableModel):
                 return ", ".join(self.needs(span))
             return span.note
         if role == Qt.ItemDataRole.DecorationRole and column == LABEL:
-            label = self._labels.get(span.label_id)
-            return swatch(label.colour) if label else None
+            return self._swatches.get(span.label_id)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{span.text}\n{span.start}–{span.end}" + (f"\n{span.note}" if span.note else "")
         if role == UUID_ROLE:
@@ -339,8 +365,19 @@ class SpanPanelWidget(QWidget):
         self._summary_timer.start()
 
     def _fit_columns(self) -> None:
-        for column in (LABEL, ANNOTATOR, STATUS):
-            self.table.resizeColumnToContents(column)
+        # As resizeColumnToContents does, measuring one row of each value a column shows
+        # rather than the thousand rows Qt would ask the model about.
+        header = self.table.horizontalHeader()
+        grid = 1 if self.table.showGrid() else 0
+        for column, rows in self.model.rows_to_measure().items():
+            content = max(
+                (
+                    self.table.sizeHintForIndex(self.model.index(row, column)).width()
+                    for row in rows
+                ),
+                default=0,
+            )
+            header.resizeSection(column, max(content + grid, header.sectionSizeHint(column)))
 
     def _on_model_changed(self, *_args) -> None:
         if self.incompleteOnly.isChecked():
@@ -391,11 +428,14 @@ class SpanPanelWidget(QWidget):
 
     def _update_summary(self, *_args) -> None:
         count = self.model.rowCount()
-        spans = [self.model.span(row) for row in range(count)]
-        suggested = sum(1 for span in spans if span.status == "suggested")
+        suggested = self.model.suggested_count()
         # Counting needs costs a pass over every record: only while the filter is on.
         incomplete = (
-            sum(1 for span in spans if span.status == "accepted" and self.model.needs(span))
+            sum(
+                1
+                for span in self.model.spans()
+                if span.status == "accepted" and self.model.needs(span)
+            )
             if self.incompleteOnly.isChecked()
             else 0
         )
@@ -407,5 +447,5 @@ class SpanPanelWidget(QWidget):
         self.summary.setText(text)
 
 
-def _reading_order(span: SpanRecord) -> tuple:
-    return (span.start, span.end, span.label, span.annotator, span.uuid)
+_reading_order = attrgetter("start", "end", "label", "annotator", "uuid")
+_SHOWN = attrgetter("label_id", "label", "annotator", "status")  # in the fitted columns
