@@ -224,10 +224,22 @@ def span_order():
     )
 
 
+def json_column(text: str | None) -> Any:
+    """The value of a JSON column read as text (``{}`` for NULL and for ``{}``, the value of
+    most spans and documents). orjson reads nearly everything; the standard module takes
+    what it refuses (integers beyond 64 bits, NaN), which an older import may have stored."""
+    if text is None or text == "{}":
+        return {}
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def span_record(row) -> SpanRecord:
     attributes = row[14]
-    if attributes.__class__ is str:
-        attributes = {} if attributes == "{}" else orjson.loads(attributes)
+    if attributes.__class__ is str or attributes is None:
+        attributes = json_column(attributes)
     return SpanRecord(
         row[0],
         row[1],

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     Connection,
     Text,
@@ -29,7 +27,6 @@ from db.records import (
 from db.store.base import (
     ANNOTATOR,
     DOC,
-    ENTITY,
     LABEL,
     RELATION,
     REVIEW,
@@ -37,31 +34,14 @@ from db.store.base import (
     STATE,
     StoreBase,
     chunks,
+    json_column,
     relation_select,
     span_order,
+    span_record,
     span_select,
 )
 
 EXPORT_CHUNK = 200  # documents read at a time: memory stays flat whatever the project's size
-
-
-def _json_or_empty(column):
-    """A JSON column read as its text, NULL where it holds ``{}`` (most spans and
-    documents): the database skips the empty ones, and Python decodes only the others."""
-    return func.nullif(cast(column, Text), "{}")
-
-
-def _decoded(text: str | None) -> Any:
-    """A JSON column's value from :func:`_json_or_empty`'s text; ``{}`` for NULL.
-
-    orjson reads nearly everything; the standard module takes what it refuses (integers
-    beyond 64 bits, NaN), which an older import may have stored."""
-    if text is None:
-        return {}
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 class _ExportQueries:
@@ -94,42 +74,15 @@ class _ExportQueries:
                 DOC.c.url,
                 DOC.c.published,
                 DOC.c.language,
-                _json_or_empty(DOC.c.meta),
+                cast(DOC.c.meta, Text),
                 DOC.c.imported_from,
                 DOC.c.created_at,
             )
             .where(chunk_of(DOC.c.id))
             .order_by(DOC.c.id)
         )
-        # The columns of base.span_select, in its order, with the attributes as text.
         self.spans = (
-            select(
-                SPAN.c.id,
-                SPAN.c.uuid,
-                SPAN.c.document_id,
-                SPAN.c.label_id,
-                LABEL.c.name,
-                SPAN.c.annotator_id,
-                ANNOTATOR.c.name,
-                SPAN.c.start,
-                SPAN.c.end,
-                SPAN.c.text,
-                SPAN.c.status,
-                SPAN.c.origin,
-                SPAN.c.confidence,
-                SPAN.c.note,
-                _json_or_empty(SPAN.c.attributes),
-                ENTITY.c.uuid,
-                SPAN.c.created_at,
-                SPAN.c.updated_at,
-                SPAN.c.version,
-            )
-            .select_from(SPAN)
-            .join(LABEL, LABEL.c.id == SPAN.c.label_id)
-            .join(ANNOTATOR, ANNOTATOR.c.id == SPAN.c.annotator_id)
-            .outerjoin(ENTITY, ENTITY.c.id == SPAN.c.entity_id)
-            .where(chunk_of(SPAN.c.document_id), *span_filter)
-            .order_by(*span_order())
+            span_select().where(chunk_of(SPAN.c.document_id), *span_filter).order_by(*span_order())
         )
         relations, head, _tail = relation_select()
         self.relations = (
@@ -224,52 +177,9 @@ class ExportMixin(StoreBase):
     ) -> list[ExportDocument]:
         """The documents ``block`` (ids in order) with what passes the export's filter."""
         parameters = queries.parameters(block)
-        decoded = _decoded
         spans: dict[int, list[SpanRecord]] = defaultdict(list)
-        for (
-            span_id,
-            uuid,
-            document_id,
-            label_id,
-            label,
-            annotator_id,
-            annotator,
-            start,
-            end,
-            text,
-            status,
-            origin,
-            confidence,
-            note,
-            attributes,
-            entity_uuid,
-            created_at,
-            updated_at,
-            version,
-        ) in connection.execute(queries.spans, parameters).all():
-            spans[document_id].append(
-                SpanRecord(
-                    span_id,
-                    uuid,
-                    document_id,
-                    label_id,
-                    label,
-                    annotator_id,
-                    annotator,
-                    start,
-                    end,
-                    text,
-                    status,
-                    origin,
-                    confidence,
-                    note,
-                    {} if attributes is None else decoded(attributes),
-                    entity_uuid,
-                    created_at,
-                    updated_at,
-                    version,
-                )
-            )
+        for row in connection.execute(queries.spans, parameters).all():
+            spans[row[2]].append(span_record(row))
         relations: dict[int, list[RelationRecord]] = defaultdict(list)
         for *relation, document_id in connection.execute(queries.relations, parameters).all():
             relations[document_id].append(RelationRecord(*relation))
@@ -314,7 +224,7 @@ class ExportMixin(StoreBase):
                         url,
                         published,
                         language,
-                        decoded(meta) or {},
+                        json_column(meta) or {},
                         imported_from,
                         created_at,
                     ),
