@@ -168,7 +168,7 @@ class ExportMixin(StoreBase):
                         .scalar_subquery()
                     )
                 )
-            ids = list(connection.execute(ids_query).scalars())
+            ids = connection.execute(ids_query).scalars().all()
             for block in chunks(ids, chunk):
                 yield from self._export_chunk(connection, queries, block)
 
