@@ -466,8 +466,9 @@ def _read_parts(
 ) -> Iterator[tuple[int, ReadResult]]:
     """(file index, part) for every part of every file, read as they are asked for.
 
-    Line-based formats come in parts of at most ``size`` documents; the others (one
-    document per file, or Label Studio's single JSON array) as one part per file.
+    Formats with ``read_parts`` (JSON lines, and Label Studio's JSON read task by task) come
+    in parts of at most ``size`` documents; the others (one document per file: brat, XMI,
+    text) as one part per file.
     """
     for index, (path, fmt) in enumerate(files):
         module = get_format(fmt).load()

@@ -200,12 +200,7 @@ def decode_text(data: bytes, path: str | Path) -> str:
             line = data[: exc.start].decode("utf-16", "replace").count("\n") + 1
             raise InputError(path, line, f"invalid UTF-16 ({exc.reason})") from None
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            path,
-            line,
-            f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8 "
-            "or UTF-16 with a byte-order mark",
-        ) from None
+        raise _not_utf8(path, line, data[exc.start]) from None
     if encoding == "utf-16" and "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise InputError(path, line, "binary data (NUL character), not a text file")
@@ -218,6 +213,84 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
     return decode_text(data, path)
+
+
+def _not_utf8(path: str | Path, line: int, byte: int) -> InputError:
+    return InputError(
+        path,
+        line,
+        f"not UTF-8 (byte 0x{byte:02x}); save the file as UTF-8 or UTF-16 with a byte-order mark",
+    )
+
+
+class TextChunks:
+    """A text file's text a chunk at a time, decoded exactly as :func:`decode_text` decodes
+    it whole, each error on the same line; ``position`` says how many bytes have been read.
+
+    UTF-8, with or without a BOM, is decoded as it is read, so that a file of any size is
+    never held whole; a UTF-16 file is decoded whole, in one chunk. Use it as a context
+    manager: the file is open inside the ``with``.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.position = 0
+        self._stream: IO[bytes] | None = None
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._whole: str | None = None  # a UTF-16 file's text, until it is read
+        self._look_for_nul = True  # decode_text looks for NUL bytes only in UTF-8 without BOM
+        self._newlines = 0  # in the bytes decoded so far
+
+    def __enter__(self) -> TextChunks:
+        try:
+            self._stream = self.path.open("rb")
+        except OSError as exc:
+            raise InputError(self.path, None, f"cannot read: {exc.strerror or exc}") from None
+        head = self._read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            data = head + self._read(-1)
+            self.position = len(data)
+            self._whole = decode_text(data, self.path)
+            return self
+        bom = head.startswith(codecs.BOM_UTF8)
+        self._look_for_nul = not bom
+        self.position = len(codecs.BOM_UTF8) if bom else 0
+        self._stream.seek(self.position)
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+    def read(self, size: int) -> str:
+        """At least one character, from about ``size`` more bytes; "" at the end of the file."""
+        if self._decoder is None:
+            text, self._whole = self._whole or "", ""
+            return text
+        while True:
+            data = self._read(max(1, size))
+            self.position += len(data)
+            if self._look_for_nul and b"\x00" in data:
+                line = self._newlines + data.count(b"\n", 0, data.index(b"\x00")) + 1
+                raise InputError(self.path, line, "binary data (NUL byte), not a text file")
+            try:
+                text = self._decoder.decode(data, final=not data)
+            except UnicodeDecodeError as exc:
+                # What is decoded begins with the few bytes of a character that the last
+                # read cut in two, and they hold no line break.
+                bad = exc.object
+                line = self._newlines + bad.count(b"\n", 0, exc.start) + 1
+                raise _not_utf8(self.path, line, bad[exc.start]) from None
+            self._newlines += data.count(b"\n")
+            if text or not data:
+                return text
+
+    def _read(self, size: int) -> bytes:
+        try:
+            return self._stream.read(size)  # type: ignore[union-attr]
+        except OSError as exc:
+            raise InputError(self.path, None, f"cannot read: {exc.strerror or exc}") from None
 
 
 def iter_jsonl(path: Path, text: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -292,7 +365,9 @@ class JsonLines:
                     except InputError as bad_encoding:  # say so, rather than "malformed JSON"
                         raise InputError(path, number, bad_encoding.reason) from None
                 raise InputError(
-                    path, number, f"malformed JSON ({exc.msg} at column {exc.colno})"
+                    path,
+                    number,
+                    f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})",
                 ) from None
             if not isinstance(record, dict):
                 raise InputError(

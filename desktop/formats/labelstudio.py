@@ -44,20 +44,23 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from db.limits import check_real
-from db.records import ExportDocument, ImportBatch, NewDocument, NewRelation, NewSpan, SpanRecord
+from db.records import ExportDocument, NewDocument, NewRelation, NewSpan, SpanRecord
 from db.store import new_uuid
 from desktop.formats.base import (
+    PART_DOCUMENTS,
     ExportContext,
     ImportOptions,
     InputError,
+    Parts,
     ReadResult,
+    TextChunks,
     annotator_for,
     atomic_output,
     check_covered,
     check_offsets,
     counted,
     dumps_bytes,
-    read_text,
+    merged,
     relations_among,
     shown,
     within_limits,
@@ -71,6 +74,12 @@ _RESERVED = {LABELS, TEXT, NOTE, "relation", "relations"}
 _DOCUMENT_FIELDS = ("title", "source", "url", "published", "language")
 _WHITESPACE = re.compile(r"\s*")
 _LINE_BREAK = re.compile("[\r\n]")
+READ_SIZE = 1 << 20  # bytes of the file read at a time
+_DECODER = json.JSONDecoder()
+# A decoding error this close to the end of the buffer may only mean that the task goes on
+# past it (a literal, a number or a \uXXXX escape cut in two): more is read and it is tried
+# again. Anything further back is the file's fault, whatever follows.
+_NEAR_THE_END = 16
 PREDICTIONS_BY_ID = (
     "predictions given by id only (Label Studio's plain JSON export names them so; "
     "its export snapshots with predictions carry them whole)"
@@ -89,11 +98,20 @@ def region_text(covered: str) -> str:
 
 def read(path: Path, options: ImportOptions) -> ReadResult:
     """Every task of a Label Studio JSON file; see the module's docstring."""
-    batch = ImportBatch()
-    result = ReadResult(batch)
+    return merged(read_parts(path, options))
+
+
+def read_parts(
+    path: Path, options: ImportOptions, size: int = PART_DOCUMENTS, *, read_size: int = READ_SIZE
+) -> Iterator[ReadResult]:
+    """:func:`read` in parts of at most ``size`` documents, read as they are asked for;
+    the file is read ``read_size`` bytes at a time (see :class:`_Tasks`)."""
+    tasks = _Tasks(path, read_size)
+    parts = Parts(path, tasks, size)  # type: ignore[arg-type]  # it has the position Parts reads
     cancelled = by_id = 0
     used_uuids: set[str] = set()
-    for number, (line, task) in enumerate(_tasks(read_text(path), path), start=1):
+    for number, (line, task) in enumerate(tasks, start=1):
+        result = parts.current
         what = f"task {number}: "
         if not isinstance(task, dict):
             raise InputError(path, line, f"{what}expected an object, found {type(task).__name__}")
@@ -130,68 +148,149 @@ def read(path: Path, options: ImportOptions) -> ReadResult:
             )
             score = _score(prediction.get("score"), path, line, where)
             reading.read_results(prediction, annotator, where, prediction=True, score=score)
-        batch.documents.append(document)
+        result.batch.documents.append(document)
+        if parts.full():
+            _count_skipped(result, cancelled, by_id)
+            cancelled = by_id = 0
+            yield parts.take()
+    _count_skipped(parts.current, cancelled, by_id)
+    yield parts.take()
+
+
+def _count_skipped(result: ReadResult, cancelled: int, by_id: int) -> None:
     if cancelled:
         result.skipped["cancelled annotations"] = cancelled
     if by_id:
         result.skipped[PREDICTIONS_BY_ID] = by_id
-    return result
 
 
-def _tasks(text: str, path: Path) -> Iterator[tuple[int, Any]]:
-    """Each task of a JSON array (or of a lone object, or of JSON lines) with its first line."""
-    decoder = json.JSONDecoder()
-    line, counted_to = 1, 0
+class _Tasks:
+    """Each task of a JSON array (or of a lone object, or of JSON lines) with its first line.
 
-    def line_at(position: int) -> int:
-        nonlocal line, counted_to
-        line += text.count("\n", counted_to, position)
-        counted_to = position
-        return line
+    The file is read a chunk at a time into a buffer, from which tasks are decoded one by
+    one; what has been decoded is dropped when the buffer is topped up, so memory holds a
+    chunk and a task whatever the size of the file. ``position`` says how many bytes of the
+    file have been read.
+    """
 
-    def skip(position: int) -> int:
-        return _WHITESPACE.match(text, position).end()
+    def __init__(self, path: Path, read_size: int = READ_SIZE):
+        self.path = path
+        self._chunks = TextChunks(path)
+        self._read_size = max(1, read_size)
+        self._text = ""  # the buffer
+        self._at = 0  # where reading is in the buffer
+        self._line = 1  # the line of the buffer's first character
+        self._column = 0  # the characters of that line before the buffer's first character
+        self._counted_line, self._counted_to = 1, 0
+        self._ended = False
 
-    def decode(position: int) -> tuple[Any, int]:
-        try:
-            return decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                path, exc.lineno, f"malformed JSON ({exc.msg} at column {exc.colno})"
-            ) from None
-        except RecursionError:
-            raise InputError(
-                path, line_at(position), "the task is nested too deeply to read"
-            ) from None
-        except ValueError:  # int() refuses a number of thousands of digits
-            raise InputError(
-                path, line_at(position), "the task holds a number too long to read"
-            ) from None
+    @property
+    def position(self) -> int:
+        return self._chunks.position
 
-    position = skip(0)
-    if position == len(text):
-        raise InputError(path, 1, "the file is empty: there are no tasks")
-    if text[position] != "[":
-        while position < len(text):
-            task, end = decode(position)
-            yield line_at(position), task
-            position = skip(end)
-        return
-    position = skip(position + 1)
-    if text.startswith("]", position):
-        return
-    while True:
-        task, end = decode(position)
-        yield line_at(position), task
-        position = skip(end)
-        if text.startswith(",", position):
-            position = skip(position + 1)
-        elif text.startswith("]", position):
-            if skip(position + 1) != len(text):
-                raise InputError(path, line_at(position), "text after the end of the task list")
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        with self._chunks:
+            yield from self._tasks()
+
+    def _tasks(self) -> Iterator[tuple[int, Any]]:
+        path = self.path
+        first = self._skip()
+        if not first:
+            raise InputError(path, 1, "the file is empty: there are no tasks")
+        if first != "[":
+            while self._skip():
+                yield self._decode()
             return
-        else:
-            raise InputError(path, line_at(position), "expected ',' or ']' after a task")
+        self._at += 1
+        if self._skip() == "]":
+            return
+        while True:
+            yield self._decode()
+            following = self._skip()
+            line = self._line_at(self._at)
+            if following == ",":
+                self._at += 1
+                self._skip()
+            elif following == "]":
+                self._at += 1
+                if self._skip():
+                    raise InputError(path, line, "text after the end of the task list")
+                return
+            else:
+                raise InputError(path, line, "expected ',' or ']' after a task")
+
+    def _line_at(self, position: int) -> int:
+        """The line of a place in the buffer at or after the last one asked about."""
+        self._counted_line += self._text.count("\n", self._counted_to, position)
+        self._counted_to = position
+        return self._counted_line
+
+    def _skip(self) -> str:
+        """Move past white space: the character there, or "" at the end of the file."""
+        while True:
+            self._at = _WHITESPACE.match(self._text, self._at).end()  # type: ignore[union-attr]
+            if self._at < len(self._text):
+                return self._text[self._at]
+            if not self._more():
+                return ""
+
+    def _decode(self) -> tuple[int, Any]:
+        """The task that starts where reading is, with its line, read past."""
+        path = self.path
+        while True:
+            try:
+                task, end = _DECODER.raw_decode(self._text, self._at)
+            except json.JSONDecodeError as exc:
+                if self._cut_short(exc) and self._more():
+                    continue
+                line = self._line + exc.lineno - 1
+                column = exc.colno + (self._column if exc.lineno == 1 else 0)
+                raise InputError(
+                    path, line, f"malformed JSON ({exc.msg.removesuffix(' at')} at column {column})"
+                ) from None
+            except RecursionError:
+                raise InputError(
+                    path, self._line_at(self._at), "the task is nested too deeply to read"
+                ) from None
+            except ValueError:  # int() refuses a number of thousands of digits
+                raise InputError(
+                    path, self._line_at(self._at), "the task holds a number too long to read"
+                ) from None
+            # A number near the end of the buffer may go on past it ("1" of "1.5" or "12").
+            if (
+                isinstance(task, (int, float))
+                and end >= len(self._text) - _NEAR_THE_END
+                and self._more()
+            ):
+                continue
+            line = self._line_at(self._at)  # where it starts, once the buffer is settled
+            self._at = end
+            return line, task
+
+    def _cut_short(self, error: json.JSONDecodeError) -> bool:
+        """Whether a decoding error may only mean that the buffer ends inside the task."""
+        return error.msg.startswith("Unterminated string") or (
+            error.pos >= len(self._text) - _NEAR_THE_END
+        )
+
+    def _more(self) -> bool:
+        """Top the buffer up, dropping what has been read; False at the end of the file."""
+        if self._ended:
+            return False
+        cut = self._at
+        # A task longer than a read doubles the buffer, so it is decoded a few times at most.
+        more = self._chunks.read(max(self._read_size, len(self._text) - cut))
+        if not more:
+            self._ended = True  # the buffer stays as it is, for the error that may follow
+            return False
+        if cut:
+            line = self._line_at(cut)
+            last_break = self._text.rfind("\n", 0, cut)
+            self._column = cut - last_break - 1 if last_break >= 0 else self._column + cut
+            self._text = self._text[cut:]
+            self._line, self._at, self._counted_to = line, 0, 0
+        self._text += more
+        return True
 
 
 def _list(record: dict[str, Any], key: str, path, line: int, what: str) -> list[Any]:
