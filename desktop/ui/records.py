@@ -203,11 +203,13 @@ class RecordController(QObject):
 
     def _on_spans_loaded(self) -> None:
         document = self.session.document
-        try:
-            relations = self.session.store.relations(document.id) if document is not None else []
-        except StoreError as exc:
-            self.session.report_read_failure(exc, "The links are not drawn.", None)
-            relations = []
+        relations = self.session.loaded_relations  # read with the spans, off the GUI thread
+        if relations is None:
+            try:
+                relations = self.session.store.relations(document.id) if document else []
+            except StoreError as exc:
+                self.session.report_read_failure(exc, "The links are not drawn.", None)
+                relations = []
         self.view.set_relations(relations)
         self._refresh_relation_types()
         self._show_selected()

@@ -4,13 +4,21 @@ shown, the document in view, and the undo stack. Every edit goes through :meth:`
 
 from __future__ import annotations
 
+import gc
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from db.records import AnnotatorRecord, DocumentRecord, LabelRecord, NewSpan, SpanRecord
+from db.records import (
+    AnnotatorRecord,
+    DocumentRecord,
+    LabelRecord,
+    NewSpan,
+    RelationRecord,
+    SpanRecord,
+)
 from db.store import Store, StoreError, UnavailableError
 from desktop import commands
 from desktop.commands import Change, Command, LabelChange
@@ -77,6 +85,12 @@ class Session(QObject):
         self._tokens_kept: OrderedDict[tuple[str, str | None], object] = OrderedDict()
         self._tokens_coming: set[tuple[str, str | None]] = set()  # being tokenized
         self._spans_job: Job | None = None
+        # Edits applied to the open document while its spans load: the spans and relations
+        # read in the background may predate them, so they are applied again on top.
+        self._changes_while_loading: list[Change] | None = None
+        #: The open document's relations, read with its spans, while spansLoaded is emitted
+        #: after the background load (None otherwise: whoever needs them reads them).
+        self.loaded_relations: list[RelationRecord] | None = None
         view.set_labels(self.labels)
         view.snap_to_tokens = settings.snap_to_tokens
 
@@ -109,6 +123,7 @@ class Session(QObject):
             return False
         self.document = document
         self.all_spans_shown = False
+        self._changes_while_loading = []
         self.view.set_document(document.text)
         if scroll_to:
             self.view.scroll_to_offset(scroll_to)
@@ -119,34 +134,52 @@ class Session(QObject):
         return True
 
     def _load_all_spans(self, document_id: int) -> None:
-        """The rest of the spans, read and indexed off the GUI thread once the first screen
-        is painted; then the tokens."""
+        """The rest of the spans and the relations, read (and the spans indexed) off the GUI
+        thread once the first screen is painted; then the tokens."""
         if self.document is None or self.document.id != document_id:
             return
         offsets = self.view.offsets
         layers = self.layers
 
-        def load(_progress) -> SpanIndex:
+        def load(_progress) -> tuple[SpanIndex, list[RelationRecord] | None]:
             # Imported here: the formats package is not needed before the window paints.
             from desktop.formats.base import collector_paused
 
             with collector_paused():
-                return SpanIndex.build(self._layer_spans(layers=layers), offsets)
+                index = SpanIndex.build(self._layer_spans(layers=layers), offsets)
+                try:
+                    relations = self.store.relations(document_id)
+                except StoreError:
+                    relations = None  # read again on the GUI thread, which reports a failure
+                # The tens of thousands of records just made live as long as the document is
+                # open: set aside from the collector, which would otherwise go through them
+                # all, generation after generation, on the GUI thread (up to 250 ms a pass
+                # once spaCy is loaded). They are freed by reference counting all the same.
+                gc.freeze()
+            return index, relations
 
-        def loaded(index: SpanIndex) -> None:
+        def loaded(result: tuple[SpanIndex, list[RelationRecord] | None]) -> None:
             if (
                 self.document is None
                 or self.document.id != document_id
                 or self.view.offsets is not offsets
             ):
                 return
+            index, relations = result
+            changes, self._changes_while_loading = self._changes_while_loading or [], None
             if self.layers is layers:  # else other layers were chosen, and shown, meanwhile
                 for span in self.view.spans():  # what was tagged meanwhile stays
                     if span.uuid not in index:
                         index.add(span)
                 self.view.adopt_index(index)
+                for change in changes:  # the read may predate them
+                    self._redraw_spans(change)
                 self.all_spans_shown = True
-                self.spansLoaded.emit()
+                self.loaded_relations = _with_changes(relations, changes)
+                try:
+                    self.spansLoaded.emit()
+                finally:
+                    self.loaded_relations = None
             # Once the spans are painted: tokenizing in the background would hold up that
             # paint, both wanting the interpreter.
             QTimer.singleShot(0, lambda: self._start_tokens_of(document_id))
@@ -221,6 +254,13 @@ class Session(QObject):
 
     def _position_key(self, document_id: int) -> str:
         return f"{self.store.url}|{document_id}"
+
+    def jobs_running(self) -> bool:
+        """Whether a background job of the session (the spans of the document opened, its
+        tokens) is still running."""
+        return any(
+            job is not None and job.is_running for job in (self._spans_job, self._tokens_job)
+        )
 
     def _start_tokens_of(self, document_id: int) -> None:
         if self.document is not None and self.document.id == document_id:
@@ -471,6 +511,15 @@ class Session(QObject):
             return
         if self.document is None or change.document_id != self.document.id:
             self.open_document(change.document_id)
+        if self._changes_while_loading is not None:
+            self._changes_while_loading.append(change)
+        self._redraw_spans(change)
+        focus = (change.added + change.updated)[-1:] if (change.added or change.updated) else []
+        if focus and self.shown(focus[0]):
+            self.view.select_span(focus[0].uuid)
+        self.changed.emit(change)
+
+    def _redraw_spans(self, change: Change) -> None:
         for record in change.added + change.updated:
             if self.shown(record):
                 self.view.put_span(record, self.style_of(record))
@@ -478,10 +527,6 @@ class Session(QObject):
                 self.view.remove_span(record.uuid)
         for span_uuid in change.removed:
             self.view.remove_span(span_uuid)
-        focus = (change.added + change.updated)[-1:] if (change.added or change.updated) else []
-        if focus and self.shown(focus[0]):
-            self.view.select_span(focus[0].uuid)
-        self.changed.emit(change)
 
     def tag_selection(self, label_id: int) -> None:
         """The label key: tag the selected text, or relabel the selected span."""
@@ -612,6 +657,21 @@ class Session(QObject):
             return False
         self.apply_change(Change(self.document.id, added=added))
         return True
+
+
+def _with_changes(
+    relations: list[RelationRecord] | None, changes: list[Change]
+) -> list[RelationRecord] | None:
+    """Relations read before (or after) some edits, as they stand after them."""
+    if relations is None or not any(c.relations_added or c.relations_removed for c in changes):
+        return relations
+    by_uuid = {relation.uuid: relation for relation in relations}
+    for change in changes:
+        for relation_uuid in change.relations_removed:
+            by_uuid.pop(relation_uuid, None)
+        for relation in change.relations_added:
+            by_uuid[relation.uuid] = relation
+    return sorted(by_uuid.values(), key=lambda relation: relation.id)
 
 
 # What became of an action that was not saved, in the analyst's words.
