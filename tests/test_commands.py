@@ -69,7 +69,9 @@ def test_delete_undo_brings_back_relations(store, document):
     delete.apply()
     assert store.relations(document) == []
     delete.undo()
-    assert [(r.head_uuid, r.tail_uuid) for r in store.relations(document)] == [(claim.uuid, actor.uuid)]
+    assert [(r.head_uuid, r.tail_uuid) for r in store.relations(document)] == [
+        (claim.uuid, actor.uuid)
+    ]
     delete.redo()
     assert store.span(actor.uuid) is None
 
@@ -79,13 +81,21 @@ def test_suggestions_accept_and_reject_and_document_status(store, document):
 
     me = store.ensure_annotator("me")
     attacks = TEXT.index("attacks")
-    suggested = store.add_spans(document, [NewSpan("Event", attacks, attacks + 7, "me", status="suggested", origin="rules"),
-                                           NewSpan("Actor", 0, 16, "me", status="suggested", origin="rules")])
+    suggested = store.add_spans(
+        document,
+        [
+            NewSpan("Event", attacks, attacks + 7, "me", status="suggested", origin="rules"),
+            NewSpan("Actor", 0, 16, "me", status="suggested", origin="rules"),
+        ],
+    )
     accept = commands.accept_suggestions(store, suggested[:1])
     accept.apply()
     reject = commands.reject_suggestions(store, suggested[1:])
     reject.apply()
-    assert {(s.text, s.status) for s in store.spans(document)} == {("attacks", "accepted"), ("Kataib Hezbollah", "rejected")}
+    assert {(s.text, s.status) for s in store.spans(document)} == {
+        ("attacks", "accepted"),
+        ("Kataib Hezbollah", "rejected"),
+    }
     reject.undo()
     accept.undo()
     assert {s.status for s in store.spans(document)} == {"suggested"}
@@ -106,7 +116,9 @@ def test_removing_a_label_in_use_and_undoing_it(store, document):
     assert store.label_by_name("Actor") is None and store.spans(document) == []
     remove.undo()
     assert store.label_by_name("Actor") == actor
-    assert [(s.uuid, s.label, s.note) for s in store.spans(document)] == [(span.uuid, "Actor", "keep me")]
+    assert [(s.uuid, s.label, s.note) for s in store.spans(document)] == [
+        (span.uuid, "Actor", "keep me")
+    ]
     move = commands.RemoveLabel(store, actor, relabel_to=store.label_by_name("Claim").id)
     move.apply()
     assert [s.label for s in store.spans(document)] == ["Claim"]
