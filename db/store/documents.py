@@ -112,23 +112,33 @@ class DocumentsMixin(StoreBase):
         if after_id is not None and (order != "list" or descending):
             raise StoreError("only the order of import is read a part at a time")
         with self._read() as connection:
-            query = self._list_query(
-                connection,
-                annotator_id,
-                layer_ids,
-                select(DOC.c.id),
-                contains,
-                with_state=order == "status" or bool(contains),
+            query = self._ordered_ids(
+                connection, annotator_id, layer_ids, order, descending, contains
             )
-            key = self._list_key(connection, annotator_id, layer_ids, order)
-            if key is not None:
-                query = query.order_by(key.desc() if descending else key)
             if after_id is not None:
                 query = query.where(DOC.c.id > after_id)
-            query = query.order_by(DOC.c.id.desc() if order == "list" and descending else DOC.c.id)
             if limit is not None:
                 query = query.limit(limit)
             return list(connection.execute(query).scalars())
+
+    def _ordered_ids(
+        self, connection, annotator_id, layer_ids, order: str, descending: bool, contains: str
+    ):
+        """The ids of the listed documents that contain ``contains``, in ``order`` (ties
+        in the order of import): the query :meth:`document_order` and
+        :meth:`document_page` read from."""
+        query = self._list_query(
+            connection,
+            annotator_id,
+            layer_ids,
+            select(DOC.c.id),
+            contains,
+            with_state=order == "status" or bool(contains),
+        )
+        key = self._list_key(connection, annotator_id, layer_ids, order)
+        if key is not None:
+            query = query.order_by(key.desc() if descending else key)
+        return query.order_by(DOC.c.id.desc() if order == "list" and descending else DOC.c.id)
 
     def document_summaries(
         self, document_ids: Sequence[int], annotator_id: int | None, layer_ids: Sequence[int]
@@ -172,18 +182,9 @@ class DocumentsMixin(StoreBase):
         """``limit`` rows of the document list from ``offset``, in the order and with the
         filter of :meth:`document_order`."""
         with self._read() as connection:
-            query = self._list_query(
-                connection,
-                annotator_id,
-                layer_ids,
-                select(DOC.c.id),
-                contains,
-                with_state=order == "status" or bool(contains),
+            query = self._ordered_ids(
+                connection, annotator_id, layer_ids, order, descending, contains
             )
-            key = self._list_key(connection, annotator_id, layer_ids, order)
-            if key is not None:
-                query = query.order_by(key.desc() if descending else key)
-            query = query.order_by(DOC.c.id.desc() if order == "list" and descending else DOC.c.id)
             ids = list(connection.execute(query.offset(offset).limit(limit)).scalars())
         return self.document_summaries(ids, annotator_id, layer_ids)
 
