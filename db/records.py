@@ -106,6 +106,47 @@ class EntityRecord:
     description: str
     aliases: tuple[str, ...]
     created_at: str
+    type: str | None = None  # what kind of actor (person, organisation...), if known
+
+
+@dataclass(frozen=True, slots=True)
+class EntityState:
+    """A canonical entity as it stands, with the spans that link to it: what an edit of
+    actors (merge, split, rename...) writes, and what its undo writes back."""
+
+    entity: EntityRecord
+    span_uuids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActorSummary:
+    """A row of the Actors panel and of ``dossier actors``."""
+
+    id: int
+    uuid: str
+    name: str
+    type: str | None
+    label: str | None
+    description: str
+    aliases: tuple[str, ...]
+    mentions: int  # spans linked to it, rejected suggestions left out
+    documents: int  # documents those spans are in
+
+
+@dataclass(frozen=True, slots=True)
+class ActorMention:
+    """One span linked to an actor, with the words around it."""
+
+    span_uuid: str
+    document_id: int
+    document_title: str
+    start: int
+    end: int
+    text: str
+    annotator: str
+    status: str
+    before: str  # up to CONTEXT code points of the document before the span
+    after: str  # and after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +282,7 @@ class NewEntity:
     aliases: list[str] = field(default_factory=list)
     created_at: str | None = None
     where: str = ""
+    type: str | None = None  # what kind of actor (person, organisation...), if known
 
 
 @dataclass(slots=True)

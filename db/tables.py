@@ -85,6 +85,21 @@ class Entity(SQLModel, table=True):
     label_id: int | None = Field(default=None, foreign_key="label.id", ondelete="SET NULL")
     description: str = Field(default="", sa_type=Text)
     created_at: str = Field(default_factory=utcnow, max_length=40)
+    # What kind of actor: one of the Actor label's ``type`` values (person, organisation...).
+    type: str | None = Field(default=None, sa_type=Text)
+
+
+class EntityRejection(SQLModel, table=True):
+    """Two names an analyst said are not one actor (as ``desktop.nlp.actors.name_key``
+    writes them, ``first`` < ``second``), so that they are not proposed together again."""
+
+    __tablename__ = "entity_rejection"
+    __table_args__ = (UniqueConstraint("first", "second"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    first: str = Field(sa_type=Text)
+    second: str = Field(sa_type=Text)
+    created_at: str = Field(default_factory=utcnow, max_length=40)
 
 
 class EntityAlias(SQLModel, table=True):
@@ -119,7 +134,9 @@ class Annotation(SQLModel, table=True):
     confidence: float | None = None
     note: str = Field(default="", sa_type=Text)
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    entity_id: int | None = Field(default=None, foreign_key="entity.id", ondelete="SET NULL")
+    entity_id: int | None = Field(
+        default=None, foreign_key="entity.id", ondelete="SET NULL", index=True
+    )
     created_at: str = Field(default_factory=utcnow, max_length=40)
     updated_at: str = Field(default_factory=utcnow, max_length=40)
     version: int = Field(default=1)

@@ -23,6 +23,7 @@ from db.store.base import (
     new_uuids,
 )
 from db.store.documents import DocumentsMixin
+from db.store.entities import EntitiesMixin
 from db.store.exports import ExportMixin
 from db.store.imports import ImportMixin
 from db.store.labels import LabelsMixin
@@ -55,6 +56,7 @@ class Store(
     SpanEditsMixin,
     SuggestionsMixin,
     RelationsMixin,
+    EntitiesMixin,
     ReviewMixin,
     ImportMixin,
     ExportMixin,

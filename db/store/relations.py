@@ -1,27 +1,21 @@
-"""Relations between spans, and the canonical entities spans link to."""
+"""Relations between spans."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 from sqlalchemy import (
     Connection,
     delete,
-    func,
     insert,
     select,
 )
 
 from db.records import (
-    EntityRecord,
     RelationRecord,
 )
 from db.store.base import (
-    ALIAS,
-    ENTITY,
-    LABEL,
     RELATION,
     SPAN,
     ConflictError,
@@ -44,14 +38,6 @@ def built_relation_select():
 
 
 class RelationsMixin(StoreBase):
-    def _entity_id(self, connection: Connection, entity_uuid: str | None) -> int | None:
-        if entity_uuid is None:
-            return None
-        found = connection.execute(select(ENTITY.c.id).where(ENTITY.c.uuid == entity_uuid)).scalar()
-        if found is None:
-            raise StoreError(f"no entity {entity_uuid}")
-        return found
-
     def add_relation(
         self,
         head_uuid: str,
@@ -185,80 +171,3 @@ class RelationsMixin(StoreBase):
                 query.where(head.c.document_id == document_id).order_by(RELATION.c.id)
             )
             return [RelationRecord(*row) for row in rows]
-
-    def _entity_records(self, connection: Connection, condition=None) -> list[EntityRecord]:
-        query = (
-            select(ENTITY, LABEL.c.name.label("label_name"))
-            .outerjoin(LABEL, LABEL.c.id == ENTITY.c.label_id)
-            .order_by(ENTITY.c.name, ENTITY.c.uuid)
-        )
-        if condition is not None:
-            query = query.where(condition)
-        rows = connection.execute(query).all()
-        aliases: dict[int, list[str]] = defaultdict(list)
-        ids = [row.id for row in rows]
-        for chunk in chunks(ids):
-            for entity_id, alias in connection.execute(
-                select(ALIAS.c.entity_id, ALIAS.c.alias)
-                .where(ALIAS.c.entity_id.in_(chunk))
-                .order_by(ALIAS.c.alias)
-            ):
-                aliases[entity_id].append(alias)
-        return [
-            EntityRecord(
-                row.id,
-                row.uuid,
-                row.name,
-                row.label_name,
-                row.description,
-                tuple(aliases[row.id]),
-                row.created_at,
-            )
-            for row in rows
-        ]
-
-    def entities(self, label: str | None = None) -> list[EntityRecord]:
-        """Canonical actors and events with their aliases."""
-        with self._read() as connection:
-            condition = None
-            if label is not None:
-                condition = func.lower(LABEL.c.name) == label.lower()
-            return self._entity_records(connection, condition)
-
-    def add_entity(
-        self,
-        name: str,
-        *,
-        label: str | None = None,
-        aliases: Iterable[str] = (),
-        description: str = "",
-        entity_uuid: str | None = None,
-    ) -> EntityRecord:
-        """Create a canonical entity (its own name counts as an alias)."""
-        with self._write() as connection:
-            entity_uuid = entity_uuid or new_uuid()
-            label_id = None
-            if label is not None:
-                label_id = self._label_ids(connection, create=True)(label)
-            entity_id = connection.execute(
-                insert(ENTITY).values(
-                    uuid=entity_uuid,
-                    name=name,
-                    label_id=label_id,
-                    description=description,
-                    created_at=utcnow(),
-                )
-            ).inserted_primary_key[0]
-            for alias in sorted({a.strip() for a in aliases if a.strip()} - {name}):
-                connection.execute(insert(ALIAS).values(entity_id=entity_id, alias=alias))
-            return self._entity_records(connection, ENTITY.c.id == entity_id)[0]
-
-    def add_alias(self, entity_uuid: str, alias: str) -> EntityRecord:
-        with self._write() as connection:
-            entity_id = self._entity_id(connection, entity_uuid)
-            exists = connection.execute(
-                select(ALIAS.c.id).where(ALIAS.c.entity_id == entity_id, ALIAS.c.alias == alias)
-            ).first()
-            if not exists:
-                connection.execute(insert(ALIAS).values(entity_id=entity_id, alias=alias))
-            return self._entity_records(connection, ENTITY.c.id == entity_id)[0]

@@ -97,6 +97,10 @@ class SpanEditsMixin(StoreBase):
             self._check_note(values["note"])
         if "entity_uuid" in values:
             values["entity_id"] = self._entity_id(connection, values.pop("entity_uuid"))
+            if values["entity_id"] is not None:
+                self._check_entity_label(
+                    connection, values["entity_id"], values.get("label_id", current.label_id)
+                )
         self._check_status(
             values.get("status", current.status), values.get("origin", current.origin)
         )

@@ -116,6 +116,16 @@ class SpansMixin(StoreBase):
             row = connection.execute(span_select().where(SPAN.c.uuid == span_uuid)).first()
         return span_record(row) if row else None
 
+    def spans_by_uuid(self, span_uuids: Sequence[str]) -> list[SpanRecord]:
+        """The spans with these uuids that exist, ordered by position."""
+        records: list[SpanRecord] = []
+        with self._read() as connection:
+            for chunk in chunks(sorted(set(span_uuids))):
+                rows = connection.execute(span_select().where(SPAN.c.uuid.in_(chunk))).all()
+                records.extend(span_record(row) for row in rows)
+        records.sort(key=lambda r: (r.document_id, r.start, r.end, r.label, r.annotator, r.uuid))
+        return records
+
     def _lock_spans(self, connection: Connection, span_uuids: Sequence[str]) -> None:
         """Hold the rows of spans about to be changed until the transaction ends.
 

@@ -127,7 +127,7 @@ def test_an_older_project_is_backed_up_then_migrated(tmp_path, newer_migrations)
             assert "extra" in columns
     backup = sqlite3.connect(store.backup)
     try:
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
         assert ("Location",) in backup.execute("SELECT name FROM label").fetchall()
     finally:
         backup.close()
@@ -189,8 +189,8 @@ def test_database_urls():
     assert database_url("rel/p.db").startswith("sqlite:////")
 
 
-def test_head_revision_is_the_document_text_length():
-    assert head_revision() == "0003"
+def test_head_revision_is_the_actors_revision():
+    assert head_revision() == "0004"
 
 
 def test_a_project_from_before_label_schemas_is_backed_up_and_its_labels_get_the_defaults(tmp_path):
