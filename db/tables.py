@@ -119,6 +119,8 @@ class Annotation(SQLModel, table=True):
         CheckConstraint('start >= 0 AND start < "end"', name="span_offsets"),
         CheckConstraint("status IN ('suggested', 'accepted', 'rejected')", name="span_status"),
         Index("ix_annotation_document_annotator", "document_id", "annotator_id"),
+        # An actor's mentions, and every actor's counts, read from the index alone.
+        Index("ix_annotation_entity_id", "entity_id", "status", "document_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,9 +136,7 @@ class Annotation(SQLModel, table=True):
     confidence: float | None = None
     note: str = Field(default="", sa_type=Text)
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    entity_id: int | None = Field(
-        default=None, foreign_key="entity.id", ondelete="SET NULL", index=True
-    )
+    entity_id: int | None = Field(default=None, foreign_key="entity.id", ondelete="SET NULL")
     created_at: str = Field(default_factory=utcnow, max_length=40)
     updated_at: str = Field(default_factory=utcnow, max_length=40)
     version: int = Field(default=1)

@@ -19,7 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("entity") as batch:
         batch.add_column(sa.Column("type", sa.Text(), nullable=True))
-    op.create_index("ix_annotation_entity_id", "annotation", ["entity_id"])
+    op.create_index("ix_annotation_entity_id", "annotation", ["entity_id", "status", "document_id"])
     op.create_table(
         "entity_rejection",
         sa.Column("id", sa.Integer(), nullable=False),
