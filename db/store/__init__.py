@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.engine import open_engine
+from db.store.actor_names import ActorNamesMixin
 from db.store.base import (
     ConflictError,
     LabelInUseError,
@@ -57,6 +58,7 @@ class Store(
     SuggestionsMixin,
     RelationsMixin,
     EntitiesMixin,
+    ActorNamesMixin,
     ReviewMixin,
     ImportMixin,
     ExportMixin,
