@@ -622,6 +622,275 @@ def _echo_relation_agreement(pairs) -> None:
         _echo_rows(["type", pair.reference, pair.other, "shared", "P", "R", "F1"], rows)
 
 
+# --- actors ---------------------------------------------------------------------------------
+
+ACTORS_HELP = """Canonical actors: list them, suggest which spellings are one actor, accept the
+suggestions, or merge actors.
+
+\b
+dossier actors                      every actor: name, type, mentions, documents, aliases
+dossier actors --suggest            groups of names that look like one actor, best first
+dossier actors --accept-suggestions each group becomes one actor (created, or an actor of
+                                    the group extended, its other actors merged into it)
+dossier actors --merge NAME NAME... the actors merge into the first: its name stays, the
+                                    others' names and aliases become its aliases and their
+                                    mentions link to it
+
+\b
+NAME is an actor's name (exactly, else without regard to case) or its uuid (`dossier actors
+--json` lists them); a name that is no actor's, or several actors', is refused (exit 2).
+--min-score S keeps the groups scored S or more (0 to 1; default: every group).
+Each accepted group and each merge is one transaction, undoable in the window.
+
+\b
+--json prints, for the list, one object per actor:
+  {"uuid", "name", "type", "label", "description", "aliases": [...], "mentions": N,
+   "documents": N}
+for --suggest, one object per group:
+  {"names": [the distinct mention texts, as written, most mentioned first], "score": 0.93,
+   "reasons": [...], "actors": [uuids of the existing actors in the group]}
+and for --accept-suggestions and --merge, one object per actor made or extended:
+  {"uuid", "name", "names": [...], "created": true|false, "merged": [uuids], "spans": N}"""
+
+
+def _actor_json(summary) -> dict:
+    return {
+        "uuid": summary.uuid,
+        "name": summary.name,
+        "type": summary.type,
+        "label": summary.label,
+        "description": summary.description,
+        "aliases": list(summary.aliases),
+        "mentions": summary.mentions,
+        "documents": summary.documents,
+    }
+
+
+def _find_actor(summaries, name: str):
+    """The actor ``name`` names: a uuid, else its name exactly, else without regard to case.
+    An unknown or ambiguous name exits with code 2 and says which."""
+    by_uuid = [s for s in summaries if s.uuid == name]
+    if by_uuid:
+        return by_uuid[0]
+    for found in (
+        [s for s in summaries if s.name == name],
+        [s for s in summaries if s.name.casefold() == name.casefold()],
+    ):
+        if len(found) == 1:
+            return found[0]
+        if found:
+            uuids = ", ".join(s.uuid for s in found)
+            raise fail(
+                f"dossier actors: “{name}” names {len(found)} actors ({uuids}); "
+                "give the uuid of the one you mean"
+            )
+    owners = [s for s in summaries if name.casefold() in {a.casefold() for a in s.aliases}]
+    hint = f" (it is an alias of “{owners[0].name}”)" if len(owners) == 1 else ""
+    raise fail(f"dossier actors: no actor is named “{name}”{hint}")
+
+
+def _echo_actor_list(summaries) -> None:
+    if not summaries:
+        typer.echo(
+            "no actors yet (link Actor spans to actors in the window, or accept suggestions)"
+        )
+        return
+    header = ["name", "type", "mentions", "documents", "aliases"]
+    table = [
+        [
+            _clip(s.name, 40),
+            _clip(s.type, 16),
+            str(s.mentions),
+            str(s.documents),
+            " / ".join(" ".join(a.split()) for a in s.aliases),
+        ]
+        for s in summaries
+    ]
+    widths = [max(len(line[column]) for line in [header, *table]) for column in range(4)]
+    for line in [header, *table]:
+        cells = [
+            line[0].ljust(widths[0]),
+            line[1].ljust(widths[1]),
+            line[2].rjust(widths[2]),
+            line[3].rjust(widths[3]),
+            line[4],
+        ]
+        typer.echo("  ".join(cells).rstrip())
+    typer.echo(f"\n{len(summaries)} actor(s)")
+
+
+def _echo_proposals(proposals, names_of: dict[str, str]) -> None:
+    if not proposals:
+        typer.echo("no suggestions: no two names look like one actor")
+        return
+    for proposal in proposals:
+        typer.echo(f"{proposal.score:.3f}  {' / '.join(proposal.names)}")
+        for reason in proposal.reasons:
+            typer.echo(f"       {reason}")
+        if proposal.entity_uuids:
+            actors = ", ".join(
+                f"“{names_of.get(uuid, '?')}” ({uuid})" for uuid in proposal.entity_uuids
+            )
+            typer.echo(f"       actors: {actors}")
+        typer.echo("")
+    typer.echo(f"{len(proposals)} group(s)")
+
+
+def _outcome(edit, names, spans: int) -> dict:
+    """What an accepted group or a merge did: the actor made or extended, as JSON."""
+    kept = edit.after[0].entity
+    return {
+        "uuid": kept.uuid,
+        "name": kept.name,
+        "names": list(names),
+        "created": kept.uuid in edit.created,
+        "merged": list(edit.removed),
+        "spans": spans,
+    }
+
+
+@app.command(
+    "actors", help=ACTORS_HELP, short_help="List actors; suggest, accept and merge spellings."
+)
+def actors_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (see above).")] = False,
+    suggest: Annotated[
+        bool, typer.Option("--suggest", help="List the groups of names that look like one actor.")
+    ] = False,
+    accept: Annotated[
+        bool,
+        typer.Option("--accept-suggestions", help="Make each suggested group one actor."),
+    ] = False,
+    min_score: Annotated[
+        float | None,
+        typer.Option("--min-score", metavar="S", help="Only groups scored S or more (0 to 1)."),
+    ] = None,
+    merge: Annotated[
+        list[str],
+        typer.Option(
+            "--merge",
+            metavar="NAME",
+            help="Merge actors into the first named; further names may follow (--merge A B).",
+        ),
+    ] = [],  # noqa: B006
+    more: Annotated[list[str] | None, typer.Argument(metavar="NAME", hidden=True)] = None,
+    db: DbOption = None,
+) -> None:
+    names = [*merge, *(more or [])]
+    if more and not merge:
+        raise fail(f"dossier actors: unexpected argument “{more[0]}” (names follow --merge)")
+    if sum((suggest, accept, bool(merge))) > 1:
+        raise fail("dossier actors: choose one of --suggest, --accept-suggestions and --merge")
+    if min_score is not None and not (suggest or accept):
+        raise fail("dossier actors: --min-score applies to --suggest and --accept-suggestions")
+    if min_score is not None and not 0 <= min_score <= 1:
+        raise fail(f"dossier actors: --min-score must be from 0 to 1, not {min_score}")
+    if merge and len(names) < 2:
+        raise fail("dossier actors: --merge needs two or more actors (--merge NAME NAME)")
+    with project(ctx, db) as store:
+        if merge:
+            _merge(store, names, as_json)
+        elif suggest or accept:
+            _suggestions(store, accept, min_score or 0.0, as_json)
+        else:
+            summaries = store.actor_summaries()
+            if as_json:
+                typer.echo(
+                    json.dumps([_actor_json(s) for s in summaries], ensure_ascii=False, indent=2)
+                )
+            else:
+                _echo_actor_list(summaries)
+
+
+def _merge(store: Store, names: list[str], as_json: bool) -> None:
+    from desktop.review.actors import merge_actors
+
+    summaries = store.actor_summaries()
+    found = [_find_actor(summaries, name) for name in names]
+    keep, others = found[0], found[1:]
+    for name, other in zip(names[1:], others, strict=True):
+        if other.uuid == keep.uuid:
+            raise fail(f"dossier actors: “{name}” is “{keep.name}” itself: nothing to merge")
+    edit = merge_actors(store, keep.uuid, [other.uuid for other in others])
+    change = edit.apply()
+    merged = edit.after[0].entity
+    if as_json:
+        outcome = _outcome(edit, [merged.name, *merged.aliases], len(change.spans))
+        typer.echo(json.dumps([outcome], ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"merged {', '.join(f'“{other.name}”' for other in others)} into “{merged.name}” "
+        f"({merged.uuid}): {len(merged.aliases)} alias(es), {len(change.spans)} mention(s) relinked"
+    )
+
+
+def _suggestions(store: Store, accept: bool, min_score: float, as_json: bool) -> None:
+    from desktop.review.actors import accept_proposal
+    from desktop.review.actors import suggest as suggest_groups
+
+    proposals = suggest_groups(store, min_score=min_score)
+    if not accept:
+        names_of = {s.uuid: s.name for s in store.actor_summaries()}
+        if as_json:
+            groups = [
+                {
+                    "names": list(p.names),
+                    "score": p.score,
+                    "reasons": list(p.reasons),
+                    "actors": list(p.entity_uuids),
+                }
+                for p in proposals
+            ]
+            typer.echo(json.dumps(groups, ensure_ascii=False, indent=2))
+        else:
+            _echo_proposals(proposals, names_of)
+        return
+    # The groups are computed once; one whose actors an earlier group merged away is
+    # passed over, and one the store refuses (an alias another actor holds) is reported.
+    bars = ProgressBars()
+    gone: set[str] = set()
+    outcomes: list[dict] = []
+    refused: list[str] = []
+    try:
+        for done, proposal in enumerate(proposals, start=1):
+            if gone.intersection(proposal.entity_uuids):
+                refused.append(f"“{' / '.join(proposal.names)}”: its actors were merged already")
+            else:
+                try:
+                    edit = accept_proposal(store, proposal)
+                    change = edit.apply()
+                except StoreError as exc:
+                    refused.append(f"“{' / '.join(proposal.names)}”: {exc}")
+                else:
+                    gone.update(edit.removed)
+                    outcomes.append(_outcome(edit, proposal.names, len(change.spans)))
+            bars("accepting", done, len(proposals))
+    except KeyboardInterrupt:
+        bars.close()
+        raise fail(
+            f"accepting interrupted; the {len(outcomes)} group(s) accepted before are kept"
+        ) from None
+    bars.close()
+    for reason in refused:
+        typer.echo(f"dossier actors: skipped {reason}", err=True)
+    if as_json:
+        typer.echo(json.dumps(outcomes, ensure_ascii=False, indent=2))
+        return
+    for outcome in outcomes:
+        verb = "created" if outcome["created"] else "extended"
+        merged = f", {len(outcome['merged'])} actor(s) merged into it" if outcome["merged"] else ""
+        typer.echo(
+            f"{verb} “{outcome['name']}” ({outcome['uuid']}): {' / '.join(outcome['names'])}"
+            f"{merged}, {outcome['spans']} mention(s) linked"
+        )
+    created = sum(1 for outcome in outcomes if outcome["created"])
+    typer.echo(
+        f"{len(outcomes)} group(s) accepted: {created} actor(s) created, "
+        f"{len(outcomes) - created} extended" + (f"; {len(refused)} skipped" if refused else "")
+    )
+
+
 # --- suggest and train -----------------------------------------------------------------------
 
 

@@ -9,13 +9,15 @@ from sqlalchemy import (
 
 from db.records import (
     ImportBatch,
+    NewSpan,
 )
 from db.store.base import (
+    ENTITY,
+    LABEL,
     RELATION,
     SPAN,
     SpanError,
     StoreBase,
-    StoreError,
     chunks,
     json_text,
     new_uuid,
@@ -160,17 +162,7 @@ class ImportSpansMixin(StoreBase):
                 written_uuids.add(span_uuid)
                 entity_id = None
                 if span.entity_uuid:
-                    entity_id = writer.entities.get(span.entity_uuid)
-                    if entity_id is None:
-                        try:
-                            entity_id = self._entity_id(connection, span.entity_uuid)
-                        except StoreError:
-                            raise SpanError(
-                                f"{where}: the span links to entity "
-                                f"{span.entity_uuid}, which is neither in the file nor in the "
-                                "project"
-                            ) from None
-                        writer.entities[span.entity_uuid] = entity_id
+                    entity_id = self._linked_entity(writer, connection, span, label_id, where)
                 rows.append(
                     (
                         span_uuid,
@@ -207,6 +199,37 @@ class ImportSpansMixin(StoreBase):
         started = {(row[2], row[4]) for row in rows if row[8] == "accepted"}
         written = {row[1]: (row[0], row[2], row[3]) for row in rows}
         return started, written
+
+    @staticmethod
+    def _linked_entity(writer, connection, span: NewSpan, label_id: int, where: str) -> int:
+        """The id of the entity a span of the import links to. The entity must be in the
+        import or in the project, and of the span's label (or of none): a Claim span cannot
+        link to an actor. Raises :class:`SpanError` at the span's line otherwise."""
+        entity_uuid = span.entity_uuid
+        entity_id = writer.entities.get(entity_uuid)
+        if entity_id is None:
+            row = connection.execute(
+                select(ENTITY.c.id, ENTITY.c.label_id, ENTITY.c.name).where(
+                    ENTITY.c.uuid == entity_uuid
+                )
+            ).first()
+            if row is None:
+                raise SpanError(
+                    f"{where}: the span links to entity {entity_uuid}, which is neither in "
+                    "the file nor in the project"
+                )
+            entity_id = writer.entities[entity_uuid] = row[0]
+            writer.entity_labels[entity_uuid] = (row[1], row[2])
+        entity_label, name = writer.entity_labels[entity_uuid]
+        if entity_label is not None and entity_label != label_id:
+            label_name = connection.execute(
+                select(LABEL.c.name).where(LABEL.c.id == entity_label)
+            ).scalar()
+            raise SpanError(
+                f"{where}: a span labelled {span.label} cannot link to “{name}”, "
+                f"an entity of the label {label_name}"
+            )
+        return entity_id
 
     @staticmethod
     def _written_from_source(writer, span_id: int | None) -> bool:

@@ -20,10 +20,8 @@ from db.records import (
     NewLabel,
 )
 from db.store.base import (
-    ALIAS,
     ANNOTATOR,
     DOC,
-    ENTITY,
     LABEL,
     RELATION,
     REVIEW,
@@ -37,6 +35,7 @@ from db.store.base import (
     new_uuid,
 )
 from db.store.import_checks import ImportChecksMixin
+from db.store.import_entities import ImportEntitiesMixin
 from db.store.import_spans import ImportSpansMixin
 from db.tables import (
     DOCUMENT_STATUSES,
@@ -69,7 +68,10 @@ class ImportWriter:
         self.annotators: dict[str, int] = {}
         self.gold: set[str] = set()
         self.created_annotators: set[str] = set()
-        self.entities: dict[str, int] = {}
+        self.entities: dict[str, int] = {}  # entity uuid -> id, of the project or the import
+        self.entity_labels: dict[str, tuple[int | None, str]] = {}  # uuid -> (label id, name)
+        # The aliases earlier parts claimed: (label id, alias) -> (entity uuid, where).
+        self.aliases: dict[tuple[int | None, str], tuple[str, str]] = {}
         self.last_document_id = 0  # the largest id before the import: larger ones are its own
         self.matched: set[int] = set()  # documents of the project that the import named
         self.has_spans = False
@@ -140,7 +142,7 @@ class ImportWriter:
         }
 
 
-class ImportMixin(ImportSpansMixin, ImportChecksMixin):
+class ImportMixin(ImportSpansMixin, ImportEntitiesMixin, ImportChecksMixin):
     def import_batch(
         self,
         batch: ImportBatch,
@@ -304,42 +306,6 @@ class ImportMixin(ImportSpansMixin, ImportChecksMixin):
                 )
             resolve(annotator.name)
         return resolve
-
-    def _import_entities(self, writer: ImportWriter, connection, part: ImportBatch, labels) -> None:
-        known = writer.entities
-        uuids = sorted({entity.uuid for entity in part.entities if entity.uuid} - known.keys())
-        for chunk in chunks(uuids):
-            known.update(
-                connection.execute(
-                    select(ENTITY.c.uuid, ENTITY.c.id).where(ENTITY.c.uuid.in_(chunk))
-                ).all()
-            )
-        for entity in part.entities:
-            entity_uuid = entity.uuid or new_uuid()
-            if entity_uuid in known:
-                entity_id = known[entity_uuid]
-                have = set(
-                    connection.execute(
-                        select(ALIAS.c.alias).where(ALIAS.c.entity_id == entity_id)
-                    ).scalars()
-                )
-            else:
-                entity_id = connection.execute(
-                    insert(ENTITY).values(
-                        uuid=entity_uuid,
-                        name=entity.name,
-                        label_id=labels(entity.label) if entity.label else None,
-                        description=entity.description,
-                        created_at=entity.created_at or utcnow(),
-                    )
-                ).inserted_primary_key[0]
-                known[entity_uuid] = entity_id
-                writer.summary.entities_added += 1
-                have = set()
-            for alias in entity.aliases:
-                if alias not in have:
-                    connection.execute(insert(ALIAS).values(entity_id=entity_id, alias=alias))
-                    have.add(alias)
 
     def _import_documents(
         self, writer: ImportWriter, connection, part: ImportBatch

@@ -14,8 +14,13 @@ older projects); ``about`` the actors and events linked by ``about``; stance and
 the attributes of those names.
 
 Both tables name the document by its title, outlet (the document's source) and publication
-date, and give the annotator. A linked span is named by its canonical entity when it has
-one, else by its text; several are joined with "; " in text order. Labels are matched
+date, and give the annotator. A linked span is named by its canonical entity (actor) when it
+has one, else by its text; several are joined with "; " in text order, and spans of one
+entity, or unlinked spans of one text, are named once. Beside each such column, its
+``... ids`` column (``agent ids``, ``target ids``, ``source ids``, ``about ids``) gives the
+canonical entities' uuids, one per name in the same order, empty for a name that is no
+entity's: so ``agents`` "Kataib Hezbollah; US" may have ``agent ids`` "3f2c...; ". A
+column whose names are all unlinked has empty ids. Labels are matched
 without regard to case. The tables are built from the spans and what they link to, so
 ``--label`` does not apply to them. Cells are formula-safe, as in the span table.
 """
@@ -37,7 +42,9 @@ EVENT_COLUMNS = (
     "date precision",
     "type",
     "agents",
+    "agent ids",
     "targets",
+    "target ids",
     "location",
     "fatalities",
     "evidence",
@@ -50,9 +57,11 @@ CLAIM_COLUMNS = (
     "claim",
     "text",
     "source",
+    "source ids",
     "stance",
     "certainty",
     "about",
+    "about ids",
     "document",
     "outlet",
     "publication date",
@@ -103,17 +112,21 @@ def event_rows(
         attributes = span.attributes
         uuid = span.uuid
         date, precision = event_date(span, links, spans)
+        agents = _named(links.get((uuid, "agent")), spans, context)
+        targets = _named(links.get((uuid, "target")), spans, context)
         rows.append(
             [
                 uuid,
                 safe(date),
                 precision,
                 safe(_text(attributes.get("type"))),
-                safe(_named(links.get((uuid, "agent")), spans, context)),
-                safe(_named(links.get((uuid, "target")), spans, context)),
+                safe(agents[0]),
+                agents[1],
+                safe(targets[0]),
+                targets[1],
                 safe(
                     _text(attributes.get("location"))
-                    or _named(links.get((uuid, "location")), spans, context)
+                    or _named(links.get((uuid, "location")), spans, context)[0]
                 ),
                 safe(_text(attributes.get("fatalities"))),
                 safe(span.text),
@@ -133,25 +146,29 @@ def claim_rows(
         return []
     links, spans = _linking(item)
     document = _document_cells(item)
-    return [
-        [
-            span.uuid,
-            safe(span.text),
-            safe(
-                _named(
-                    links.get((span.uuid, "source")) or links.get((span.uuid, "attributed_to")),
-                    spans,
-                    context,
-                )
-            ),
-            safe(_text(span.attributes.get("stance"))),
-            safe(_text(span.attributes.get("certainty"))),
-            safe(_named(links.get((span.uuid, "about")), spans, context)),
-            *document,
-            safe(span.annotator),
-        ]
-        for span in claims
-    ]
+    rows = []
+    for span in claims:
+        sources = _named(
+            links.get((span.uuid, "source")) or links.get((span.uuid, "attributed_to")),
+            spans,
+            context,
+        )
+        about = _named(links.get((span.uuid, "about")), spans, context)
+        rows.append(
+            [
+                span.uuid,
+                safe(span.text),
+                safe(sources[0]),
+                sources[1],
+                safe(_text(span.attributes.get("stance"))),
+                safe(_text(span.attributes.get("certainty"))),
+                safe(about[0]),
+                about[1],
+                *document,
+                safe(span.annotator),
+            ]
+        )
+    return rows
 
 
 def _document_cells(item: ExportDocument) -> list[str]:
@@ -175,22 +192,27 @@ def _linking(item: ExportDocument):
     return links, {span.uuid: span for span in item.spans}
 
 
-def _named(uuids: list[str] | None, spans: dict[str, SpanRecord], context: ExportContext) -> str:
-    """The linked spans by their canonical names (else their texts), in text order, once each."""
+def _named(
+    uuids: list[str] | None, spans: dict[str, SpanRecord], context: ExportContext
+) -> tuple[str, str]:
+    """The linked spans by their canonical names (else their texts), in text order, once
+    each; and their canonical entities' uuids, one per name ("" for a name of no entity),
+    or "" when none is linked."""
     if not uuids:
-        return ""
+        return "", ""
     if len(uuids) == 1:  # the usual case: one source, one agent
         span = spans.get(uuids[0])
         if span is None:
-            return ""
+            return "", ""
         entity = context.entity(span.entity_uuid)
-        return entity.name if entity else span.text
+        return (entity.name, entity.uuid) if entity else (span.text, "")
     linked = sorted((spans[uuid] for uuid in uuids if uuid in spans), key=lambda s: s.start)
-    names: dict[str, None] = {}
+    named: dict[tuple[str, str], None] = {}  # (entity uuid or "", name)
     for span in linked:
         entity = context.entity(span.entity_uuid)
-        names.setdefault(entity.name if entity else span.text, None)
-    return "; ".join(names)
+        named.setdefault((entity.uuid, entity.name) if entity else ("", span.text), None)
+    ids = [uuid for uuid, _ in named]
+    return "; ".join(name for _, name in named), "; ".join(ids) if any(ids) else ""
 
 
 def _text(value: Any) -> str:

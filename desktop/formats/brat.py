@@ -25,7 +25,12 @@ empty ``.ann``, ready to annotate. An ``.ann`` holds:
   brat shows these notes on the span and keeps them when it saves. The value is written as
   it stands, or as JSON where it would otherwise read back differently (numbers, true and
   false, text with line breaks or that reads as JSON),
-- ``N`` a link to a canonical entity (``N1<TAB>Reference T1 dossier:UUID<TAB>name``),
+- ``N`` a link to a canonical actor (``N1<TAB>Reference T1 Dossier:UUID<TAB>name``, the
+  actor's name). brat reads an ``N`` line of any database name, keeps it when the span is
+  edited and shows ``Dossier:UUID`` and the name on hover; it needs no ``[normalization]``
+  entry in ``tools.conf`` for that (one is only for looking names up in a database on its
+  server, which Dossier's actors are not, and without that database brat would warn on
+  every hover), so the export writes none,
 - ``#`` of type ``AnnotatorNotes`` the span's note (line breaks as spaces).
 
 ``annotation.conf`` is the label schema, in the syntax of brat's
@@ -56,7 +61,11 @@ start to its last end, its fragments kept in the attribute ``brat_fragments``
 (``"0-5;16-23"``). An event (``E1<TAB>Attack:T2 Agent:T1``) is its trigger span with a
 relation to each argument, named after the role without its number (in lower case when
 ``visual.conf`` does not name it: ``agent``); attributes, links and notes on the E ID go
-to that span. Equivalences (``*``) are not read. The annotator is ``--annotator``, else the
+to that span. An ``N`` line of ``Dossier:UUID`` (``dossier:`` too, as older exports wrote it)
+links the span to that actor, made with the line's name and the span's label when the
+project does not have it; one of another database (``Wikipedia:534366``) links to an actor
+whose uuid that reference fixes. A link from a span of another label than the actor's is
+refused at the span's line. Equivalences (``*``) are not read. The annotator is ``--annotator``, else the
 name ``visual.conf`` one folder up notes for the folder holding the ``.ann``, else that
 folder's name.
 """
@@ -89,7 +98,7 @@ from desktop.formats.base import (
 
 CONF = "annotation.conf"
 VISUAL = "visual.conf"
-DOSSIER_DB = "dossier"  # the normalisation database name of Dossier's canonical entities
+DOSSIER_DB = "Dossier"  # the normalisation database of Dossier's actors (read in any case)
 # Every character str.splitlines breaks at: brat reads .ann files line by line that way.
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _TEXT_RUN = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -738,7 +747,7 @@ def _link(body: str, tail: str, spans, path, number: int) -> NewEntity | None:
         )
     span = _target(parts[1], spans, path, number, "normalisation target")
     database, _, key = parts[2].partition(":")
-    if database.lower() == DOSSIER_DB:
+    if database.lower() == DOSSIER_DB.lower():
         try:
             entity_uuid = str(uuidlib.UUID(key))
         except ValueError:

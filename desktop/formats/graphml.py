@@ -2,11 +2,13 @@
 
 The graph is directed and may hold several edges between two nodes (a multigraph):
 
-- An **actor** is a node. Spans linked to a canonical entity are one node, whose id is the
-  entity's uuid and whose ``label`` its name; any other actor is a node per distinct text,
-  compared without regard to case or runs of whitespace (id ``actor:<that text>``, label the
-  text as first met). ``mentions`` counts the spans that are the actor. Every accepted
-  Actor span is a node, linked or not; so is any other span an event or claim points at.
+- An **actor** is a node. Spans linked to a canonical actor (entity) are one node, whose
+  id is the entity's uuid, ``label`` its name, ``canonical`` true, ``aliases`` its aliases
+  joined with "; " and ``actor_type`` its type (when it has them); any other actor is a
+  node per distinct text, compared without regard to case or runs of whitespace (id
+  ``actor:<that text>``, label the text as first met, ``canonical`` false). ``mentions``
+  counts the spans that are the actor. Every accepted Actor span is a node, linked or not;
+  so is any other span an event or claim points at.
 - An **event** is an edge from each agent to each target (``kind="event"``), carrying its
   ``type``, ``date``, ``date_precision``, ``location``, ``fatalities``, ``event`` (the span's
   uuid), ``document`` (its title), ``evidence`` (the span's text) and ``annotator``. The date
@@ -89,14 +91,28 @@ class _GraphBuilder:
         """The node of an actor span, made (or its mentions counted) here."""
         entity = self.context.entity(span.entity_uuid)
         if entity is not None:
-            node, label = entity.uuid, entity.name
+            node = entity.uuid
         else:
             label = _WHITESPACE.sub(" ", span.text).strip() or span.text
             node = f"actor:{label.casefold()}"
         if node in self.graph:
             self.graph.nodes[node]["mentions"] += 1
+        elif entity is not None:
+            self.graph.add_node(
+                node,
+                **self._clean(
+                    label=entity.name,
+                    kind="actor",
+                    mentions=1,
+                    canonical=True,
+                    aliases="; ".join(entity.aliases),
+                    actor_type=entity.type,
+                ),
+            )
         else:
-            self.graph.add_node(node, **self._clean(label=label, kind="actor", mentions=1))
+            self.graph.add_node(
+                node, **self._clean(label=label, kind="actor", mentions=1, canonical=False)
+            )
         return node
 
     def record_node(self, kind: str, span: SpanRecord, **fields: Any) -> str:

@@ -5,7 +5,8 @@ One JSON object per line, each with a ``type``:
 - ``label``: name, kind, colour, shortcut, description, position, and its ``schema``
   (attributes and relations, as ``db.schema.LabelSchema.to_json`` writes it; ``{}`` for none)
 - ``annotator``: name, is_gold
-- ``entity``: uuid, name, label, description, aliases, created_at
+- ``entity``: uuid, name, label, ``entity_type`` (what kind of actor: person, organisation...;
+  ``type`` already says what the line is), description, aliases, created_at
 - ``document``: hash, title, text, source, url, published, language, meta, imported_from,
   created_at, and lists of ``spans``, ``relations``, ``states`` and ``reviews``
 
@@ -124,6 +125,7 @@ def read_parts(
                     name=require(record, "name", str, path, line, "entity: "),
                     uuid=optional(record, "uuid", str, path, line),
                     label=optional(record, "label", str, path, line),
+                    type=optional(record, "entity_type", str, path, line),
                     description=optional(record, "description", str, path, line) or "",
                     aliases=aliases,
                     created_at=optional(record, "created_at", str, path, line),
@@ -386,6 +388,7 @@ def header_records(context: ExportContext) -> list[dict[str, Any]]:
             "uuid": entity.uuid,
             "name": entity.name,
             "label": entity.label,
+            "entity_type": entity.type,
             "description": entity.description,
             "aliases": list(entity.aliases),
             "created_at": entity.created_at,

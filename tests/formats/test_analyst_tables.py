@@ -30,7 +30,9 @@ def test_events_table(rich, tmp_path):
         "date precision",
         "type",
         "agents",
+        "agent ids",
         "targets",
+        "target ids",
         "location",
         "fatalities",
         "evidence",
@@ -50,7 +52,9 @@ def test_events_table(rich, tmp_path):
             "date precision": "day",
             "type": "airstrike",
             "agents": "US",  # the span the event names as its agent
+            "agent ids": "",  # linked to no canonical actor
             "targets": "",
+            "target ids": "",
             "location": "Baghdad",  # no location attribute: the span linked by "location"
             "fatalities": "",
             "evidence": TEXT_A[rich.event.start : rich.event.end],
@@ -73,9 +77,11 @@ def test_claims_table_names_the_source_by_its_canonical_name(rich, tmp_path):
         "claim",
         "text",
         "source",
+        "source ids",
         "stance",
         "certainty",
         "about",
+        "about ids",
         "document",
         "outlet",
         "publication date",
@@ -85,6 +91,10 @@ def test_claims_table_names_the_source_by_its_canonical_name(rich, tmp_path):
     assert sorted((r["annotator"], r["source"], r["stance"], r["outlet"]) for r in rows) == [
         ("analyst_a", "Kataib Hezbollah", "critical", "Reuters"),
         ("analyst_b", "", "", "Reuters"),
+    ]
+    assert sorted((r["annotator"], r["source ids"]) for r in rows) == [
+        ("analyst_a", rich.entity.uuid),
+        ("analyst_b", ""),
     ]
     assert {r["text"] for r in rows} == {rich.claim.text}
     assert rich.claim.uuid in {r["claim"] for r in rows}
@@ -157,6 +167,7 @@ def build_records(store):
 
 def test_events_are_records_with_date_precision_actors_and_the_outlet(memory_store, tmp_path):
     shelling, blast, _, _ = build_records(memory_store)
+    [khez] = [entity.uuid for entity in memory_store.entities()]
     out = tmp_path / "events.csv"
     export_project(memory_store, "events", out)
     rows = {row["event"]: row for row in read_table(out)}
@@ -168,7 +179,10 @@ def test_events_are_records_with_date_precision_actors_and_the_outlet(memory_sto
         "type": "ASSAULT",
         # canonical name where linked, else the text; in text order
         "agents": "Kataib Hezbollah; Harakat al-Nujaba",
+        # the canonical actors' uuids, one per name, empty where a name is no actor's
+        "agent ids": f"{khez}; ",
         "targets": "a US base",
+        "target ids": "",
         "location": "Erbil",
         "fatalities": "3",
         "evidence": "shelled",
@@ -191,9 +205,11 @@ def test_claims_are_records_with_source_certainty_and_what_they_are_about(memory
         "claim": claim.uuid,
         "text": "Iran was behind the attack",
         "source": "The Pentagon",
+        "source ids": "",
         "stance": "supports",
         "certainty": "asserted",
         "about": "shelled; Iran",  # an event and an actor, in text order
+        "about ids": "",
         "document": "'=Strike near Erbil",
         "outlet": "AFP",
         "publication date": "2024-02-05",
@@ -254,3 +270,37 @@ def test_what_the_tables_cannot_carry(rich, tmp_path):
     export_project(rich.store, "claims", claims)
     text = claims.read_bytes().decode("utf-8-sig")
     assert "two words" not in text and "0.9" not in text  # the claim's other attributes
+
+
+def test_canonical_ids_stand_beside_the_names(memory_store, tmp_path):
+    """Two spans of one actor are one name and one id; two actors of one name are two;
+    the ids line up with the names, an unlinked name's id empty."""
+    shelling, _, claim, _ = build_records(memory_store)
+    [khez] = memory_store.entities()
+    document_id = memory_store.document_ids()[0]
+    dana = memory_store.ensure_annotator("dana").id
+    actor = memory_store.label_by_name("Actor").id
+    iran = memory_store.add_entity("Iran", label="Actor", type="state")
+    tehran = memory_store.add_entity("Iran", label="Actor", description="another Iran")
+    spans = {s.text: s for s in memory_store.spans(document_id)}
+    for text, entity in (("Iran", iran), ("Tehran", tehran)):
+        span = spans[text]
+        memory_store.update_span(span.uuid, span.version, entity_uuid=entity.uuid)
+    start = ARTICLE.index("militiamen")
+    militia = memory_store.add_span(
+        document_id, actor, dana, start, start + len("militiamen"), entity_uuid=khez.uuid
+    )
+    for tail in (militia, spans["Tehran"]):
+        memory_store.add_relation(shelling.uuid, tail.uuid, "agent", dana)
+        memory_store.add_relation(claim.uuid, tail.uuid, "about", dana)
+    out = tmp_path / "events.csv"
+    export_project(memory_store, "events", out)
+    row = next(r for r in read_table(out) if r["event"] == shelling.uuid)
+    # militiamen and the Kataib Hezbollah: one actor; the Iran of Tehran: another Iran
+    assert row["agents"] == "Kataib Hezbollah; Harakat al-Nujaba; Iran"
+    assert row["agent ids"] == f"{khez.uuid}; ; {tehran.uuid}"
+    claims = tmp_path / "claims.csv"
+    export_project(memory_store, "claims", claims)
+    row = next(r for r in read_table(claims) if r["claim"] == claim.uuid)
+    assert row["about"] == "Kataib Hezbollah; shelled; Iran; Iran"
+    assert row["about ids"] == f"{khez.uuid}; ; {iran.uuid}; {tehran.uuid}"

@@ -140,7 +140,7 @@ def test_the_export_is_what_brat_reads(rich, tmp_path):
         [("stance", ident(rich.claim), "critical"), ("type", event, "airstrike")], key=str
     )
     assert standoff["links"] == [
-        (ident(rich.actor), f"dossier:{rich.entity.uuid}", "Kataib Hezbollah")
+        (ident(rich.actor), f"Dossier:{rich.entity.uuid}", "Kataib Hezbollah")
     ]
     # Attributes brat has no type for (a date, a number, text, undeclared ones) are notes.
     assert sorted(standoff["notes"]) == sorted(

@@ -456,7 +456,7 @@ def test_the_ann_lines_and_the_report_of_an_export(memory_store, tmp_path):
         "R2\tabout Arg1:T4 Arg2:E1\n"
         "R3\tally Arg1:T1 Arg2:T2\n"
         "A1\ttype T1 state\n"
-        f"N1\tReference T1 dossier:{entity.uuid}\tRepublic of Iraq\n"
+        f"N1\tReference T1 Dossier:{entity.uuid}\tRepublic of Iraq\n"
         "#1\tAnnotatorNotes T2\tline one  line two\n"
         "A2\tstance T3 supports\n"
         "#2\tAttribute T3\tweight=2\n"

@@ -32,7 +32,7 @@ def build(store):
     [document_id] = store.document_ids()
     dana = store.ensure_annotator("dana")
     label = {name: store.label_by_name(name).id for name in ("Claim", "Actor", "Event")}
-    khez = store.add_entity("Kataib Hezbollah", label="Actor", aliases=["KH"])
+    khez = store.add_entity("Kataib Hezbollah", label="Actor", aliases=["KH"], type="armed group")
 
     def add(name, fragment, **fields):
         start = ARTICLE.index(fragment)
@@ -106,9 +106,22 @@ def test_actors_are_nodes_one_per_entity_or_per_text(exported):
     graph = nx.read_graphml(out, force_multigraph=True)
     assert isinstance(graph, nx.MultiDiGraph)
     actors = {node: data for node, data in graph.nodes(data=True) if data["kind"] == "actor"}
-    assert actors[entity.uuid] == {"label": "Kataib Hezbollah", "kind": "actor", "mentions": 2}
+    # a canonical actor: its uuid is the node's id, and the node says it is canonical
+    assert actors[entity.uuid] == {
+        "label": "Kataib Hezbollah",
+        "kind": "actor",
+        "mentions": 2,
+        "canonical": True,
+        "aliases": "KH",
+        "actor_type": "armed group",
+    }
     # "The Pentagon" and "the  pentagon" are one actor: case and whitespace do not count
-    assert actors["actor:the pentagon"] == {"label": "The Pentagon", "kind": "actor", "mentions": 2}
+    assert actors["actor:the pentagon"] == {
+        "label": "The Pentagon",
+        "kind": "actor",
+        "mentions": 2,
+        "canonical": False,
+    }
     assert set(actors) == {
         entity.uuid,
         "actor:harakat al-nujaba",
@@ -206,12 +219,18 @@ def test_the_file_is_what_gephi_reads(exported):
             assert keys[data.get("key")].get("for") == scope
             assert data.text not in (None, "", "None")
             used.add((scope, keys[data.get("key")].get("attr.name")))
-    assert {("node", "label"), ("node", "kind"), ("node", "mentions")} <= used
+    assert {
+        ("node", "label"),
+        ("node", "kind"),
+        ("node", "mentions"),
+        ("node", "canonical"),
+    } <= used
     assert {("edge", name) for name in ("kind", "type", "date", "event", "stance", "claim")} <= used
     ids = [edge.get("id") for edge in root.iter(f"{GRAPHML}edge")]
     assert len(ids) == len(set(ids)) == 8
     types = {key.get("attr.name"): key.get("attr.type") for key in keys.values()}
     assert types["mentions"] in ("int", "long") and types["label"] == "string"
+    assert types["canonical"] == "boolean"
     assert set(types.values()) <= {"boolean", "int", "long", "float", "double", "string"}
 
 

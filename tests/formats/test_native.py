@@ -54,7 +54,10 @@ def test_the_seed_corpus_round_trips_byte_for_byte(store, corpus, tmp_path):
     actor = store.add_span(document_id, store.label_by_name("Actor").id, me.id, 9, 11)
     store.add_relation(claim.uuid, actor.uuid, "attributed_to", me.id)
     entity = store.add_entity(
-        "Abu Baqir al-Saadi", label="Actor", aliases=["Abu Baqer", "Abu Bakr al-Saadi"]
+        "Abu Baqir al-Saadi",
+        label="Actor",
+        aliases=["Abu Baqer", "Abu Bakr al-Saadi"],
+        type="person",
     )
     store.update_span(actor.uuid, actor.version, entity_uuid=entity.uuid)
     store.set_document_status(document_id, me.id, "done")
@@ -72,6 +75,11 @@ def test_the_seed_corpus_round_trips_byte_for_byte(store, corpus, tmp_path):
     assert first == second
     records = [json.loads(line) for line in first.decode("utf-8").splitlines()]
     documents = [r for r in records if r["type"] == "document"]
+    [entity_line] = [r for r in records if r["type"] == "entity"]
+    assert (entity_line["entity_type"], entity_line["aliases"]) == (
+        "person",
+        ["Abu Bakr al-Saadi", "Abu Baqer"],
+    )
     assert len(documents) == 5
     assert sum(len(d["spans"]) for d in documents) == 66
     assert [r["name"] for r in records if r["type"] == "label"] == [

@@ -11,7 +11,8 @@ runs it too.
   ``_sanity`` then refuses a document where an ID is referenced but not defined, an event
   (``E1<TAB>TYPE:TRIGGER ROLE:ID...``) whose trigger is not a T line of the event's type,
   or a trigger referenced by anything but an event (a relation, attribute, normalisation
-  or note must refer to the E line). ``server/src/projectconfig.py`` parses
+  or note must refer to the E line). An ``N`` line is ``TYPE TARGET DB:ID``, of any
+  database: brat checks no ``tools.conf`` for it, and shows ``DB:ID`` and the line's text. ``server/src/projectconfig.py`` parses
   ``annotation.conf`` and ``visual.conf``: a type is the first ``|``-separated term before
   whitespace and is stored with every character outside ``[a-zA-Z0-9_-]`` made ``_``;
   arguments are ``KEY:TYPE|TYPE`` separated by commas, with no whitespace inside; a key
@@ -120,6 +121,9 @@ def brat_document_refusals(ann: str) -> list[str]:
             for argument in body.split(" ")[1:]:
                 references.append((ident, argument.partition(":")[2]))
         elif prefix in "ANM#":
+            # _parse_normalization_annotation: any database name, no tools.conf needed
+            if prefix == "N" and not re.match(r"(\S+) (\S+) (\S+?):(\S+)", body):
+                refused.append(f"{ident}: not TYPE TARGET DB:ID: {body!r}")
             parts = body.split(" ")
             if len(parts) > 1:
                 references.append((ident, parts[1]))
