@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -32,12 +32,14 @@ from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QToolTip
 from db.records import LabelRecord, RelationRecord, SpanRecord
 from desktop.ui.offsets import OffsetMap
 from desktop.ui.relation_arcs import RelationArcs
-from desktop.ui.span_layers import SpanIndex, ViewSpan
+from desktop.ui.span_layers import SpanIndex, ViewSpan, actor_mark
 
 LINE_SPACING = 1.6  # times the font's line height: room under each line for underline bars
 PARAGRAPH_GAP = 0.35  # extra space after a paragraph, in lines
 BAR = 2.0  # thickness of an underline bar, in pixels
 BAR_GAP = 1.5
+MARK = 3.2  # radius of the dot a span linked to an actor carries at its end, in pixels
+ACTOR_LABEL = "actor"  # spans of this label (any case) name canonical actors
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _LAYER_PENS = (
     Qt.PenStyle.DashLine,
@@ -136,6 +138,11 @@ class DocumentView(QPlainTextEdit):
         self.arcs = RelationArcs()
         self._drawn_relations: list[RelationRecord] = []
         self.picking = False  # the other end of a relation is being picked
+        self._actor_labels: frozenset[int] = frozenset()
+        # Entity uuid -> the name and type of a linked span's actor, for the hover text (None
+        # when there is no such actor); set by the actor links (desktop/ui/actor_links.py).
+        self.actor_of: Callable[[str], tuple[str, str | None] | None] | None = None
+        self._marks: dict[str, str] = {}  # span uuid -> the actor mark the last paint drew
         self.cursorPositionChanged.connect(self._on_cursor_moved)
         self.selectionChanged.connect(self._on_selection_changed)
 
@@ -190,6 +197,11 @@ class DocumentView(QPlainTextEdit):
             self.select_span(None)
         self.viewport().update()
 
+    def drawn_actor_marks(self) -> dict[str, str]:
+        """The actor marks the last paint drew: span uuid -> "linked" (a dot) or "unlinked"
+        (a ring)."""
+        return dict(self._marks)
+
     def drawn_relations(self) -> list[RelationRecord]:
         """The relations the last paint drew (both spans shown, one of them on screen)."""
         return list(self._drawn_relations)
@@ -233,6 +245,9 @@ class DocumentView(QPlainTextEdit):
             label.id: {spec.key.upper() for spec in label.schema.relations if spec.key}
             for label in labels
         }
+        self._actor_labels = frozenset(
+            label.id for label in labels if label.name.lower() == ACTOR_LABEL
+        )
         self.viewport().update()
 
     def _is_relation_key(self, event) -> bool:
@@ -353,8 +368,19 @@ class DocumentView(QPlainTextEdit):
         super().paintEvent(event)
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        ends: dict[str, tuple[ViewSpan, QRectF, str]] = {}
+        actor_labels = self._actor_labels
         for span, rect in segments:
             self._paint_bar(painter, span, rect)
+            if span.record.entity_uuid is not None or span.record.label_id in actor_labels:
+                mark = actor_mark(span, actor_labels)
+                if mark is not None:
+                    if mark == "linked":
+                        self._paint_link_box(painter, span, rect)
+                    ends[span.uuid] = (span, rect, mark)  # the last piece: where the span ends
+        for span, rect, mark in ends.values():
+            self._paint_mark(painter, span, rect, mark)
+        self._marks = {uuid: mark for uuid, (_, _, mark) in ends.items()}
         if len(self.arcs):
             anchors: dict[str, QRectF] = {}
             for span, rect in segments:
@@ -421,6 +447,30 @@ class DocumentView(QPlainTextEdit):
             painter.setPen(outline)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 2, 2)
+
+    def _paint_link_box(self, painter: QPainter, span: ViewSpan, rect: QRectF) -> None:
+        """A thin box round each piece of a span linked to an actor."""
+        colour = QColor(self._colours.get(span.record.label_id, QColor("#999999"))).darker(125)
+        colour.setAlpha(200 if span.style != "suggested" else 90)
+        painter.setPen(QPen(colour, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
+
+    def _paint_mark(self, painter: QPainter, span: ViewSpan, rect: QRectF, mark: str) -> None:
+        """At the top right of where a span ends: a dot when it links to an actor, a ring
+        on an actor span linked to none. Drawn over every layer's underline pattern, so
+        the two read apart in each (own, other, gold)."""
+        colour = QColor(self._colours.get(span.record.label_id, QColor("#999999"))).darker(125)
+        centre = QPointF(rect.right() + 0.5, rect.top() + 0.5)
+        if mark == "linked":
+            painter.setPen(QPen(QColor(255, 255, 255, 230), 1.0))
+            painter.setBrush(colour)
+            painter.drawEllipse(centre, MARK, MARK)
+        else:
+            painter.setPen(QPen(colour, 1.4))
+            painter.setBrush(QColor(255, 255, 255, 230))
+            painter.drawEllipse(centre, MARK - 0.5, MARK - 0.5)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _visible_segments(self) -> list[tuple[ViewSpan, QRectF]]:
         """(span, rectangle of text) for every piece of every span in view."""
@@ -541,6 +591,9 @@ class DocumentView(QPlainTextEdit):
                 f"<span style='color:{colour}'>■</span> <b>{html.escape(record.label)}</b>"
                 f" · {html.escape(record.annotator)}{status}{note}"
             )
+            actor = self._actor_row(span)
+            if actor:
+                rows.append(actor)
             for relation in self.arcs.of_span(record.uuid):
                 outgoing = relation.head_uuid == record.uuid
                 other = self._index.get(relation.tail_uuid if outgoing else relation.head_uuid)
@@ -552,6 +605,21 @@ class DocumentView(QPlainTextEdit):
                     f"“{html.escape(_short(other.record.text))}”"
                 )
         return "<br>".join(rows)
+
+    def _actor_row(self, span: ViewSpan) -> str:
+        """The hover text's line for a span's actor: its name and type when linked, a hint
+        when an actor span is linked to none."""
+        mark = actor_mark(span, self._actor_labels)
+        if mark == "linked":
+            actor = self.actor_of(span.record.entity_uuid) if self.actor_of else None
+            if actor is None:
+                return "&nbsp;&nbsp;→ <i>an actor that no longer exists</i>"
+            name, kind = actor
+            kind = f"&nbsp;({_unbroken(kind)})" if kind else ""
+            return f"&nbsp;&nbsp;→&nbsp;<b>{_unbroken(name)}</b>{kind}"
+        if mark == "unlinked":
+            return f"&nbsp;&nbsp;<i>{_unbroken('no actor linked (Ctrl+K links one)')}</i>"
+        return ""
 
     # --- keyboard ----------------------------------------------------------------------------
 
@@ -733,6 +801,12 @@ def _horizontal_extents(
         else:
             merged.append((left, right))
     return merged
+
+
+def _unbroken(text: str) -> str:
+    """Text for the hover text that Qt does not wrap: a tooltip is made narrow, and would
+    break a name at its spaces and hyphens."""
+    return html.escape(text).replace(" ", "&nbsp;").replace("-", "\u2011")
 
 
 def _short(text: str, limit: int = 50) -> str:

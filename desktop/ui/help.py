@@ -47,6 +47,39 @@ SHORTCUTS = (
         ),
     ),
     (
+        "Linking actor spans to actors",
+        (
+            (
+                "Link the selected Actor span to an actor (a list ranked as you type)",
+                "Ctrl+K, then type, ↑/↓ and Enter; Esc cancels",
+            ),
+            (
+                "In that list: a new actor named by the span / unlink the span",
+                "Ctrl+N / Ctrl+Backspace",
+            ),
+            ("A new actor named by the selected span, linked to it", "Ctrl+Shift+K"),
+            ("Linked spans carry a dot at their end; Actor spans linked to none a ring", ""),
+        ),
+    ),
+    (
+        "The Actors panel",
+        (
+            (
+                "Show it and find an actor by name or alias",
+                "Ctrl+Shift+A, type; ↓ or Enter: to the list",
+            ),
+            ("Rename the current actor", "F2, type, Enter; Esc puts the name back"),
+            ("Merge the selected actors into the one selected first", "Ctrl+M"),
+            ("Delete the current actor (its spans stay, unlinked)", "Delete"),
+            ("Open a mention in its document", "Enter or double-click in the mentions"),
+            (
+                "Proposed spellings: accept / into an actor… / reject",
+                "Enter / Shift+Enter / Backspace",
+            ),
+            ("Next / previous proposed group", "Space / Shift+Space"),
+        ),
+    ),
+    (
         "Suggestions",
         (
             ("Accept the suggestion at the cursor", "Enter"),

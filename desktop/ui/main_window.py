@@ -37,6 +37,8 @@ from db.records import DocumentRecord
 from db.store import Store, StoreError
 from desktop.commands import Change
 from desktop.settings import Settings
+from desktop.ui.actor_links import install_actor_links
+from desktop.ui.actors_panel import install_actors
 from desktop.ui.agreement_view import install_agreement
 from desktop.ui.document_list import STATUS_TEXT, DocumentListWidget
 from desktop.ui.document_view import DocumentView
@@ -294,6 +296,8 @@ class MainWindow(QMainWindow):
         self.review = install_review(self)
         self.agreement = install_agreement(self)
         self.records = install_records(self)
+        self.actors = install_actors(self)
+        self.actor_links = install_actor_links(self)
 
     def _connect(self) -> None:
         session = self.session

@@ -14,6 +14,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from db.records import (
     AnnotatorRecord,
     DocumentRecord,
+    EntityRecord,
     LabelRecord,
     NewSpan,
     RelationRecord,
@@ -22,6 +23,7 @@ from db.records import (
 from db.store import Store, StoreError, UnavailableError
 from desktop import commands
 from desktop.commands import Change, Command, LabelChange
+from desktop.review.actors import ActorChange
 from desktop.settings import Settings
 from desktop.ui.document_view import DocumentView
 from desktop.ui.failure_bar import Failure, split_cause
@@ -51,6 +53,10 @@ class Session(QObject):
     changed = Signal(object)
     #: the labels were edited (list of LabelRecord)
     labelsChanged = Signal(object)
+    #: canonical actors were created, edited, merged or split, or proposals rejected (a
+    #: desktop.review.actors.ActorChange); spans relinked in the open document are redrawn
+    #: (and ``changed`` emitted for them) first
+    actorsChanged = Signal(object)
     #: the annotator or the shown layers changed
     layersChanged = Signal()
     #: every span of the open document is loaded (after the first screen)
@@ -91,6 +97,9 @@ class Session(QObject):
         #: The open document's relations, read with its spans, while spansLoaded is emitted
         #: after the background load (None otherwise: whoever needs them reads them).
         self.loaded_relations: list[RelationRecord] | None = None
+        # Canonical actors met by hovering and the span panel, by uuid (None: no such actor);
+        # emptied whenever actors change.
+        self._actors: dict[str, EntityRecord | None] = {}
         view.set_labels(self.labels)
         view.snap_to_tokens = settings.snap_to_tokens
 
@@ -504,10 +513,25 @@ class Session(QObject):
             )
         )
 
-    def apply_change(self, change: Change | LabelChange) -> None:
+    def actor(self, entity_uuid: str | None) -> EntityRecord | None:
+        """The canonical actor with this uuid (read once, until actors change); None when
+        there is none or the database cannot be read."""
+        if entity_uuid is None:
+            return None
+        if entity_uuid not in self._actors:
+            try:
+                self._actors[entity_uuid] = self.store.entity(entity_uuid)
+            except StoreError:
+                return None
+        return self._actors[entity_uuid]
+
+    def apply_change(self, change: Change | LabelChange | ActorChange) -> None:
         """Redraw after an edit, undo or redo; an undo on another document opens it."""
         if isinstance(change, LabelChange):
             self.reload_labels()
+            return
+        if isinstance(change, ActorChange):
+            self._apply_actor_change(change)
             return
         if self.document is None or change.document_id != self.document.id:
             self.open_document(change.document_id)
@@ -518,6 +542,31 @@ class Session(QObject):
         if focus and self.shown(focus[0]):
             self.view.select_span(focus[0].uuid)
         self.changed.emit(change)
+
+    def _apply_actor_change(self, change: ActorChange) -> None:
+        """An edit of actors: the spans it relinked in the open document are read again
+        and redrawn (they look different linked and unlinked, and their versions moved on);
+        spans elsewhere are read when their document opens."""
+        self._actors.clear()
+        document = self.document
+        relinked = [
+            uuid for uuid, document_id in change.spans if document and document_id == document.id
+        ]
+        if document is not None and relinked:
+            try:
+                records = self.store.spans_by_uuid(relinked)
+            except StoreError as exc:
+                self.report_read_failure(
+                    exc, "The spans shown may not show their actors.", self.reload_spans
+                )
+                records = None
+            if records is not None:
+                span_change = Change(document.id, updated=records)
+                if self._changes_while_loading is not None:
+                    self._changes_while_loading.append(span_change)
+                self._redraw_spans(span_change)
+                self.changed.emit(span_change)
+        self.actorsChanged.emit(change)
 
     def _redraw_spans(self, change: Change) -> None:
         for record in change.added + change.updated:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from heapq import heappop, heappush
 
@@ -175,6 +175,17 @@ class SpanIndex:
         if self._ordered is None:
             self._ordered = sorted(self._spans.values(), key=_reading_order)
         return list(self._ordered)
+
+
+def actor_mark(span: ViewSpan, actor_labels: Collection[int]) -> str | None:
+    """How a span shows its actor: "linked" (it links to a canonical actor), "unlinked" (a
+    span of a label that names actors, linked to none; suggestions aside) or None."""
+    record = span.record
+    if record.entity_uuid is not None:
+        return "linked"
+    if record.label_id in actor_labels and span.style != "suggested":
+        return "unlinked"
+    return None
 
 
 def _reading_order(span: ViewSpan) -> tuple[int, int, str]:

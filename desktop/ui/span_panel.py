@@ -8,6 +8,7 @@ only" keeps the rows of records that lack a required value or relation.
 
 from __future__ import annotations
 
+import html
 from bisect import bisect_left
 from operator import attrgetter
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QStyledItemDelegate,
     QTableView,
@@ -289,6 +291,79 @@ class SpanTable(QTableView):
         return super().moveCursor(action, modifiers)
 
 
+class ActorLine(QWidget):
+    """The selected span's actor, under its record: the actor's name, type and aliases, and
+    the buttons that link it, unlink it or make a new actor of it (an Actor span only)."""
+
+    #: Link…: open the actor picker for the selected span
+    linkRequested = Signal()
+    #: Unlink: the selected span links to no actor any more
+    unlinkRequested = Signal()
+    #: New actor: a new actor named by the selected span's text, linked to it
+    newRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.text = QLabel("", self)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.link = QPushButton("Link…", self)
+        self.link.setToolTip("Link this span to a canonical actor (Ctrl+K)")
+        self.unlink = QPushButton("Unlink", self)
+        self.unlink.setToolTip("This span names no actor (Ctrl+Backspace in the picker)")
+        self.new = QPushButton("New actor", self)
+        self.new.setToolTip("A new actor named by this span's text, linked to it (Ctrl+Shift+K)")
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for button in (self.link, self.unlink, self.new):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays in the text
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 4)
+        layout.addWidget(self.text)
+        layout.addLayout(buttons)
+        self.link.clicked.connect(self.linkRequested)
+        self.unlink.clicked.connect(self.unlinkRequested)
+        self.new.clicked.connect(self.newRequested)
+        self.hide()
+
+    def show_actor(
+        self,
+        shown: bool,
+        name: str | None = None,
+        kind: str | None = None,
+        aliases: tuple[str, ...] = (),
+        *,
+        linked: bool = False,
+        editable: bool = True,
+    ) -> None:
+        """Show the actor of an actor span (``shown``): its name, type and aliases when it
+        is ``linked``; hide the line for any other span."""
+        self.setVisible(shown)
+        if not shown:
+            return
+        if linked and name is None:
+            self.text.setText("Actor: <i>one that no longer exists</i>")
+        elif linked:
+            text = f"Actor: <b>{html.escape(name)}</b>"
+            if kind:
+                text += f" ({html.escape(kind)})"
+            if aliases:
+                text += (
+                    "<br><span style='color:#555'>also "
+                    + html.escape(", ".join(aliases))
+                    + "</span>"
+                )
+            self.text.setText(text)
+        else:
+            self.text.setText("Actor: <i>none linked</i>")
+        self.link.setEnabled(editable)
+        self.new.setEnabled(editable)
+        self.unlink.setVisible(linked)
+        self.unlink.setEnabled(editable)
+
+
 class SpanPanelWidget(QWidget):
     """The selected span's record above the span table and its one-line summary."""
 
@@ -300,6 +375,7 @@ class SpanPanelWidget(QWidget):
         self.model = SpanTableModel(self)
         self._choosing: str | None = None  # the span this table is showing in the document
         self.record = RecordPanel(self)
+        self.actor = ActorLine(self)
         self._filtered = False  # whether rows may be hidden by "Incomplete only"
         self.summary = QLabel("No document open", self)
         self.incompleteOnly = QCheckBox("Incomplete only", self)
@@ -337,8 +413,14 @@ class SpanPanelWidget(QWidget):
         top_row.addWidget(self.incompleteOnly)
         lower_layout.addLayout(top_row)
         lower_layout.addWidget(self.table)
+        upper = QWidget(self)
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.setSpacing(0)
+        upper_layout.addWidget(self.record)
+        upper_layout.addWidget(self.actor)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.splitter.addWidget(self.record)
+        self.splitter.addWidget(upper)
         self.splitter.addWidget(lower)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
