@@ -643,10 +643,13 @@ def _compare_organisations(fa: Form, fb: Form) -> tuple[float, str]:
         # unless one name translates the other ("Kataib Hezbollah", "Hezbollah Brigades").
         evidence = any(t not in COMMON for t in a_core + b_core) or translated
         if evidence and _core_match(a_core, b_core, fa, fb, notes):
-            places = [t for t in fa.shown + fb.shown if _fold_word(t) in PLACES]
-            return 0.75, (
-                f"same organisation, {', '.join(places)} aside" + translated + _spelling(notes)
-            )
+            # Name the places only one of the two names gives ("in Iraq"), each once.
+            a_places = {_fold_word(t) for t in fa.shown} & PLACES
+            b_places = {_fold_word(t) for t in fb.shown} & PLACES
+            apart = a_places ^ b_places
+            places = list(dict.fromkeys(t for t in fa.shown + fb.shown if _fold_word(t) in apart))
+            aside = f", {', '.join(places)} aside" if places else ""
+            return 0.75, "same organisation" + aside + translated + _spelling(notes)
         shared = any(_token_match(a, b) for a in a_core for b in b_core)
         if not shared:
             return VETO, "same kind of organisation, different names"
