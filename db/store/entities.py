@@ -14,7 +14,7 @@ before (:meth:`EntitiesMixin.entity_states`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import (
     Connection,
@@ -328,17 +328,24 @@ class EntitiesMixin(StoreBase):
                     raise StoreError(f"the alias “{alias}” already belongs to “{name}”")
 
     def put_entities(
-        self, states: Sequence[EntityState], *, absent: Iterable[str] = ()
+        self,
+        states: Sequence[EntityState],
+        *,
+        absent: Iterable[str] = (),
+        follow: Mapping[str, str] | None = None,
     ) -> list[tuple[str, int]]:
         """Make the entities stand as ``states`` say, in one transaction: each entity's
         name, label, type, description and aliases, and exactly its spans linking to it;
         the entities named in ``absent`` are deleted, their spans left unlinked.
 
         An entity that does not exist is created with the state's uuid. A span linked to
-        one of these entities that no state lists is unlinked; a span a state lists that
-        no longer exists is passed over. Returns the spans whose link changed, as
-        (uuid, document id); each of them has its version moved on.
+        one of these entities that no state lists is unlinked, except that a span linked to
+        an absent entity that ``follow`` maps to another goes to that one: a merge keeps
+        the links a colleague made to the merged actor after the merge was planned. A span
+        a state lists that no longer exists is passed over. Returns the spans whose link
+        changed, as (uuid, document id); each of them has its version moved on.
         """
+        follow = dict(follow or {})
         absent = [
             uuid for uuid in dict.fromkeys(absent) if uuid not in {s.entity.uuid for s in states}
         ]
@@ -354,11 +361,12 @@ class EntitiesMixin(StoreBase):
             involved = [state.entity.uuid for state in states] + absent
             ids: dict[str, int] = {}
             for chunk in chunks(involved):
-                ids.update(
-                    connection.execute(
-                        select(ENTITY.c.uuid, ENTITY.c.id).where(ENTITY.c.uuid.in_(chunk))
-                    ).all()
-                )
+                query = select(ENTITY.c.uuid, ENTITY.c.id).where(ENTITY.c.uuid.in_(chunk))
+                if self.dialect == "postgresql":
+                    # Two edits of the same actors run one after the other (SQLite's write
+                    # transactions hold the whole database already).
+                    query = query.order_by(ENTITY.c.id).with_for_update()
+                ids.update(connection.execute(query).all())
             wanted_labels = {
                 state.entity.uuid: label_ids(state.entity.label) if state.entity.label else None
                 for state in states
@@ -421,8 +429,14 @@ class EntitiesMixin(StoreBase):
                     )
             # Links: every span whose entity changes moves its version on.
             new_link: dict[str, int | None] = {}
+            followed = {
+                ids[old]: new for old, new in follow.items() if old in ids and new in wanted_labels
+            }
+            id_uuid = {entity_id: uuid for uuid, entity_id in ids.items()}
             for span_uuid, (entity_id, _document, label_id) in current.items():
                 target = targets.get(span_uuid)
+                if target is None and entity_id in followed and id_uuid[entity_id] in absent:
+                    target = followed[entity_id]
                 wanted = ids[target] if target is not None else None
                 if target is not None:
                     wanted_label = wanted_labels[target]

@@ -48,6 +48,7 @@ class EditActors:
         *,
         created: Sequence[str] = (),
         removed: Sequence[str] = (),
+        follow: dict[str, str] | None = None,
     ):
         self.store = store
         self.text = text
@@ -55,13 +56,15 @@ class EditActors:
         self.after = list(after)
         self.created = list(created)
         self.removed = list(removed)
+        # removed actor -> the actor its spans go to, for spans linked to it meanwhile
+        self.follow = dict(follow or {})
 
     def _uuids(self) -> tuple[str, ...]:
         states = [state.entity.uuid for state in self.before + self.after]
         return tuple(dict.fromkeys(states + self.created + self.removed))
 
     def apply(self) -> ActorChange:
-        spans = self.store.put_entities(self.after, absent=self.removed)
+        spans = self.store.put_entities(self.after, absent=self.removed, follow=self.follow)
         return ActorChange(self._uuids(), spans)
 
     def undo(self) -> ActorChange:
@@ -73,7 +76,11 @@ class EditActors:
 
 
 def _plan(
-    store: Store, text: str, after: list[EntityState], removed: Sequence[str] = ()
+    store: Store,
+    text: str,
+    after: list[EntityState],
+    removed: Sequence[str] = (),
+    follow: dict[str, str] | None = None,
 ) -> EditActors:
     """An edit that leaves ``after`` as it says and deletes ``removed``: reads the states
     before it, and takes the spans ``after`` links from any other actor they linked to."""
@@ -90,7 +97,9 @@ def _plan(
             )
         )
     created = [uuid for uuid in after_uuids if uuid not in existing]
-    return EditActors(store, text, before, after, created=created, removed=list(removed))
+    return EditActors(
+        store, text, before, after, created=created, removed=list(removed), follow=follow
+    )
 
 
 def _state(store: Store, entity_uuid: str) -> EntityState:
@@ -220,6 +229,7 @@ def merge_actors(store: Store, keep_uuid: str, other_uuids: Sequence[str]) -> Ed
         f"Merge {names} into “{_short(entity.name)}”",
         [EntityState(entity, tuple(dict.fromkeys(spans)))],
         others,
+        follow=dict.fromkeys(others, keep_uuid),
     )
 
 
@@ -359,6 +369,7 @@ def accept_proposal(
         f"Add {len(proposal.names)} names to “{_short(entity.name)}”",
         [EntityState(entity, tuple(dict.fromkeys(spans)))],
         [state.entity.uuid for state in others],
+        follow={state.entity.uuid: entity.uuid for state in others},
     )
 
 

@@ -360,3 +360,21 @@ def test_mentions_for_suggestions_read_texts_links_and_actor_names(project):
 )
 def test_a_new_actor_takes_the_fullest_name_without_titles(names, chosen):
     assert actors.canonical_name(names) == chosen
+
+
+def test_a_link_made_elsewhere_after_a_merge_was_planned_follows_the_merge(project, db_url):
+    """Two analysts: one plans a merge of Saedi into Saadi; meanwhile the other links a span
+    to Saedi. The merge takes that span along; it is not left unlinked."""
+    from db.store import Store
+
+    store, (one, two) = project
+    saadi = store.add_entity("Abu Baqir al-Saadi", label="Actor")
+    saedi = store.add_entity("Wisam Mohammed Saber al-Saedi", label="Actor")
+    merge = actors.merge_actors(store, saadi.uuid, [saedi.uuid])
+    with Store.open(db_url) as colleague:
+        span = _span(colleague, two, "Wisam Mohammed Saber al-Saedi")
+        commands.UpdateSpans(colleague, [span], "Link", entity_uuid=saedi.uuid).apply()
+    change = merge.apply()
+    assert store.span(span.uuid).entity_uuid == saadi.uuid
+    assert (span.uuid, two) in change.spans
+    assert [e.name for e in store.entities()] == ["Abu Baqir al-Saadi"]
