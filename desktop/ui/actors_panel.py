@@ -83,6 +83,18 @@ def _fold(text: str) -> str:
 # --- models ----------------------------------------------------------------------------------
 
 
+def _may_change_counts(change, actor_label) -> bool:
+    """Whether a span edit may change an actor's mentions: a linked span added, changed or
+    deleted, or an Actor span changed (it may have been unlinked). Tagging claims and events,
+    or a new Actor span not yet linked, leaves the counts as they are."""
+    if change.removed:
+        return True
+    if any(span.entity_uuid is not None for span in change.added + change.updated):
+        return True
+    actor_id = actor_label.id if actor_label is not None else None
+    return any(span.label_id == actor_id for span in change.updated)
+
+
 class ActorTableModel(QAbstractTableModel):
     """An adapter over the actor summaries: narrowed by a query (every word of it in a name
     or alias, compared folded: case, accents and punctuation aside) and sorted by a column."""
@@ -1103,7 +1115,9 @@ class ActorsPanel(QWidget):
         if not self._own_change and self._proposals_wanted:
             self.find_spellings()
 
-    def _on_session_changed(self, _change) -> None:
+    def _on_session_changed(self, change) -> None:
+        if not _may_change_counts(change, self.session.label_by_name(edits.ACTOR)):
+            return
         if self.isVisible():
             self._refresh_timer.start()
         else:

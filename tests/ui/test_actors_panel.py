@@ -419,6 +419,15 @@ def test_a_span_unlinked_in_the_view_updates_the_counts(qtbot, project, open_win
     qtbot.waitUntil(lambda: mentions_of(SOLEIMANI) == 1, timeout=3000)
     undo(qtbot, panel)
     qtbot.waitUntil(lambda: mentions_of(SOLEIMANI) == 2, timeout=3000)
+    # A claim tagged meanwhile changes no actor's counts: the actors are not read again.
+    qtbot.waitUntil(lambda: not panel._refresh_timer.isActive(), timeout=3000)
+    claim = window.session.label_by_name("Claim")
+    window.session.execute(
+        commands.AddSpan(
+            window.store, span.document_id, claim.id, window.session.annotator.id, 0, 4
+        )
+    )
+    assert not panel._refresh_timer.isActive()
 
 
 def summary(number: int) -> ActorSummary:
