@@ -152,6 +152,16 @@ def test_a_new_actor_from_the_span_then_undo_and_redo(qtbot, project, open_windo
     assert not picker.isVisible()
     assert links(project) == {CENTCOM: CENTCOM}
 
+    # Once the picker has been used, actors changing make its ranking again in the
+    # background: undoing the new actor leaves a ranking without it, ready for Ctrl+K.
+    linking = window.actor_links
+    qtbot.keyClick(view, Qt.Key.Key_Z, CTRL)
+    assert links(project) == {CENTCOM: None}
+    assert "actor" not in linking._indexes
+    qtbot.waitUntil(lambda: "actor" in linking._indexes)
+    _index, ranked = linking._indexes["actor"]
+    assert sorted(actor.name for actor in ranked.values()) == sorted(made)
+
 
 def test_new_actor_and_unlink_in_the_picker_by_keys_and_buttons(qtbot, project, open_window):
     made = make_actors(project)
