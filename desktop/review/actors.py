@@ -307,18 +307,23 @@ def suggest(store: Store, *, label: str = ACTOR, min_score: float = 0.0) -> list
 
 
 def canonical_name(names: Sequence[str]) -> str:
-    """The name a new actor from a group takes: the fullest once titles are set aside
-    (most words, then longest), as in “Abu Baqir al-Saadi” over “Abu Baqer” and “Islamic
-    Revolutionary Guard Corps” over “IRGC”; of two names alike but for a title, the one
-    without it (“Joe Biden” over “President Joe Biden”). ``names`` come most mentioned
+    """The name a new actor from a group takes: the fullest once titles and a leading “the”
+    are set aside (most words, then longest), as in “Abu Baqir al-Saadi” over “Abu Baqer”
+    and “Islamic Revolutionary Guard Corps” over “IRGC”; of two names alike but for a
+    title, the one without it (“Joe Biden” over “President Joe Biden”). A short form in
+    brackets after the name is left out of it (“US Central Command (CENTCOM)” gives “US
+    Central Command”; the group's names stay its aliases). ``names`` come most mentioned
     first, which breaks ties."""
     from desktop.nlp.actors import TITLES
 
     def untitled(name: str) -> list[str]:
-        words = name.split()
+        words = _without_brackets(name).split()
         dropped = True
         while dropped and len(words) > 1:
             dropped = False
+            if words[0].lower() == "the":
+                words, dropped = words[1:], True
+                continue
             for size in (3, 2, 1):
                 head = " ".join(words[:size]).lower().replace(".", "")
                 if len(words) > size and head in TITLES:
@@ -328,10 +333,21 @@ def canonical_name(names: Sequence[str]) -> str:
 
     def rank(name: str) -> tuple:
         words = untitled(name)
-        titles = len(name.split()) - len(words)
+        titles = len(_without_brackets(name).split()) - len(words)
         return (len(words), -titles, len(" ".join(words)), -names.index(name))
 
-    return max(names, key=rank)
+    return _without_brackets(max(names, key=rank))
+
+
+def _without_brackets(name: str) -> str:
+    """A name without a bracketed short form after it: “US Central Command (CENTCOM)” is
+    “US Central Command”; a name that is all brackets stays as it is."""
+    name = name.strip()
+    if name.endswith(")") and "(" in name:
+        head = name[: name.rindex("(")].strip()
+        if head:
+            return head
+    return name
 
 
 def accept_proposal(

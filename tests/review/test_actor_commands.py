@@ -356,6 +356,10 @@ def test_mentions_for_suggestions_read_texts_links_and_actor_names(project):
         ),
         (["Kataib Hezbollah", "Kata’ib Hezbollah"], "Kata’ib Hezbollah"),
         (["President", "Trump"], "President"),
+        (["US military", "the US military"], "US military"),
+        (["the Pentagon"], "the Pentagon"),
+        (["US Central Command (CENTCOM)", "CENTCOM"], "US Central Command"),
+        (["(IRI)", "IRI"], "(IRI)"),
     ],
 )
 def test_a_new_actor_takes_the_fullest_name_without_titles(names, chosen):
