@@ -14,7 +14,7 @@ before (:meth:`EntitiesMixin.entity_states`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import (
     Connection,
@@ -317,15 +317,9 @@ class EntitiesMixin(StoreBase):
                 if other != entity_uuid:
                     raise StoreError(f"the alias “{alias}” is claimed by two actors")
         skip = set(claims) | set(ignore)
-        wanted = sorted({alias for _, alias in owners})
-        for chunk in chunks(wanted):
-            for alias, label_id, uuid, name in connection.execute(
-                select(ALIAS.c.alias, ENTITY.c.label_id, ENTITY.c.uuid, ENTITY.c.name)
-                .join(ENTITY, ENTITY.c.id == ALIAS.c.entity_id)
-                .where(ALIAS.c.alias.in_(chunk))
-            ):
-                if uuid not in skip and (label_id, alias) in owners:
-                    raise StoreError(f"the alias “{alias}” already belongs to “{name}”")
+        for alias, label_id, uuid, name in alias_owners(connection, {a for _, a in owners}):
+            if uuid not in skip and (label_id, alias) in owners:
+                raise StoreError(f"the alias “{alias}” already belongs to “{name}”")
 
     def put_entities(
         self,
@@ -460,6 +454,17 @@ class EntitiesMixin(StoreBase):
                 if uuid in ids:
                     connection.execute(delete(ENTITY).where(ENTITY.c.id == ids[uuid]))
             return [(uuid, current[uuid][1]) for uuid in sorted(new_link)]
+
+
+def alias_owners(connection: Connection, aliases: Collection[str]) -> Iterator[tuple]:
+    """(alias, label id, entity uuid, entity name) for every entity of the project that
+    has one of ``aliases`` as an alias."""
+    for chunk in chunks(sorted(aliases)):
+        yield from connection.execute(
+            select(ALIAS.c.alias, ENTITY.c.label_id, ENTITY.c.uuid, ENTITY.c.name)
+            .join(ENTITY, ENTITY.c.id == ALIAS.c.entity_id)
+            .where(ALIAS.c.alias.in_(chunk))
+        )
 
 
 def _clean_name(name: str) -> str:

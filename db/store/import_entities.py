@@ -7,6 +7,7 @@ from sqlalchemy import insert, select, update
 
 from db.records import ImportBatch
 from db.store.base import ALIAS, ENTITY, SpanError, StoreBase, chunks, new_uuid
+from db.store.entities import alias_owners
 from db.tables import utcnow
 
 
@@ -93,19 +94,13 @@ class ImportEntitiesMixin(StoreBase):
         """Refuse an alias of the import that an entity of the project (of the same label,
         and not the same entity) already has."""
         names = {entity_uuid: entity.name for entity, entity_uuid, _ in planned}
-        wanted = sorted({alias for _, alias in claims})
-        for chunk in chunks(wanted):
-            for alias, label_id, uuid, name in connection.execute(
-                select(ALIAS.c.alias, ENTITY.c.label_id, ENTITY.c.uuid, ENTITY.c.name)
-                .join(ENTITY, ENTITY.c.id == ALIAS.c.entity_id)
-                .where(ALIAS.c.alias.in_(chunk))
-            ):
-                claim = claims.get((label_id, alias))
-                if claim is not None and claim[0] != uuid:
-                    raise SpanError(
-                        f"{_at(claim[1])}the alias “{alias}” of “{names[claim[0]]}” already "
-                        f"belongs to “{name}” in the project: an alias belongs to one actor"
-                    )
+        for alias, label_id, uuid, name in alias_owners(connection, {a for _, a in claims}):
+            claim = claims.get((label_id, alias))
+            if claim is not None and claim[0] != uuid:
+                raise SpanError(
+                    f"{_at(claim[1])}the alias “{alias}” of “{names[claim[0]]}” already "
+                    f"belongs to “{name}” in the project: an alias belongs to one actor"
+                )
 
 
 def _at(where: str) -> str:

@@ -211,25 +211,41 @@ def merge_actors(store: Store, keep_uuid: str, other_uuids: Sequence[str]) -> Ed
     states = store.entity_states(others)
     if len(states) != len(others):
         raise StoreError("one of the actors to merge no longer exists")
-    aliases = set(keep.entity.aliases)
-    spans = list(keep.span_uuids)
+    names = ", ".join(f"“{_short(state.entity.name)}”" for state in states)
+    return _merge(store, f"Merge {names} into “{_short(keep.entity.name)}”", keep, states)
+
+
+def _merge(
+    store: Store,
+    text: str,
+    keep: EntityState,
+    others: Sequence[EntityState],
+    names: Iterable[str] = (),
+    spans: Iterable[str] = (),
+) -> EditActors:
+    """``keep`` with the names and aliases of ``others`` and ``names`` as aliases, and the
+    spans of ``others`` and ``spans``; its type and description, where it has none, from
+    the first of the others that has one. The others are deleted."""
     entity = keep.entity
-    for state in states:
+    aliases = set(entity.aliases) | set(names)
+    linked = list(keep.span_uuids)
+    for state in others:
         aliases.update((state.entity.name, *state.entity.aliases))
-        spans.extend(state.span_uuids)
+        linked.extend(state.span_uuids)
         if entity.type is None and state.entity.type:
             entity = replace(entity, type=state.entity.type)
         if not entity.description and state.entity.description:
             entity = replace(entity, description=state.entity.description)
     aliases.discard(entity.name)
+    linked.extend(spans)
     entity = replace(entity, aliases=tuple(sorted(aliases)))
-    names = ", ".join(f"“{_short(state.entity.name)}”" for state in states)
+    removed = [state.entity.uuid for state in others]
     return _plan(
         store,
-        f"Merge {names} into “{_short(entity.name)}”",
-        [EntityState(entity, tuple(dict.fromkeys(spans)))],
-        others,
-        follow=dict.fromkeys(others, keep_uuid),
+        text,
+        [EntityState(entity, tuple(dict.fromkeys(linked)))],
+        removed,
+        follow=dict.fromkeys(removed, entity.uuid),
     )
 
 
@@ -368,24 +384,13 @@ def accept_proposal(
             [EntityState(record, tuple(unlinked))],
         )
     keep = _state(store, actors[0])
-    others = store.entity_states(actors[1:])
-    aliases = set(keep.entity.aliases) | set(proposal.names)
-    spans = list(keep.span_uuids)
-    entity = keep.entity
-    for state in others:
-        aliases.update((state.entity.name, *state.entity.aliases))
-        spans.extend(state.span_uuids)
-        if entity.type is None and state.entity.type:
-            entity = replace(entity, type=state.entity.type)
-    aliases.discard(entity.name)
-    spans.extend(unlinked)
-    entity = replace(entity, aliases=tuple(sorted(aliases)))
-    return _plan(
+    return _merge(
         store,
-        f"Add {len(proposal.names)} names to “{_short(entity.name)}”",
-        [EntityState(entity, tuple(dict.fromkeys(spans)))],
-        [state.entity.uuid for state in others],
-        follow={state.entity.uuid: entity.uuid for state in others},
+        f"Add {len(proposal.names)} names to “{_short(keep.entity.name)}”",
+        keep,
+        store.entity_states(actors[1:]),
+        proposal.names,
+        unlinked,
     )
 
 
