@@ -378,22 +378,14 @@ class EntitiesMixin(StoreBase):
             )
             # The spans linked now to any entity involved, and the spans to be linked.
             current: dict[str, tuple[int | None, int, int]] = {}  # uuid: entity, doc, label
-            old_ids = list(ids.values())
-            for chunk in chunks(old_ids):
-                for row in connection.execute(
-                    select(
-                        SPAN.c.uuid, SPAN.c.entity_id, SPAN.c.document_id, SPAN.c.label_id
-                    ).where(SPAN.c.entity_id.in_(chunk))
-                ):
-                    current[row[0]] = (row[1], row[2], row[3])
-            missing = [uuid for uuid in targets if uuid not in current]
-            for chunk in chunks(missing):
-                for row in connection.execute(
-                    select(
-                        SPAN.c.uuid, SPAN.c.entity_id, SPAN.c.document_id, SPAN.c.label_id
-                    ).where(SPAN.c.uuid.in_(chunk))
-                ):
-                    current[row[0]] = (row[1], row[2], row[3])
+            columns = (SPAN.c.uuid, SPAN.c.entity_id, SPAN.c.document_id, SPAN.c.label_id)
+            for key, wanted in (
+                (SPAN.c.entity_id, list(ids.values())),
+                (SPAN.c.uuid, list(targets)),  # those not linked to them yet
+            ):
+                for chunk in chunks([value for value in wanted if value not in current]):
+                    for row in connection.execute(select(*columns).where(key.in_(chunk))):
+                        current[row[0]] = (row[1], row[2], row[3])
             # Entities: rewrite those that exist, create the others, delete the absent.
             for state in states:
                 entity = state.entity
