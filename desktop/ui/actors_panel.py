@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -50,9 +50,9 @@ from PySide6.QtWidgets import (
 from db.records import ActorMention, ActorSummary
 from db.store import StoreError
 from desktop.review import actors as edits
+from desktop.ui.actors_dock import FIND_ACTOR_KEY
 from desktop.ui.workers import Job
 
-FIND_ACTOR_KEY = "Ctrl+Shift+A"
 REFRESH_DELAY = 300  # ms after a span edit before the counts are read again
 MENTIONS_SHOWN = 2000  # an actor's mentions listed at most
 PICKER_ROWS = 50  # actors the "Into actor…" picker lists for a query
@@ -1442,35 +1442,3 @@ def _escape(text: str) -> str:
     import html
 
     return html.escape(text)
-
-
-def install_actors(window) -> ActorsPanel:
-    """The Actors dock (below the document, hidden until asked for), its View menu entry
-    and Ctrl+Shift+A, which shows it with the keyboard in its filter."""
-    panel = ActorsPanel(window)
-    dock = QDockWidget("Actors", window)
-    dock.setObjectName("actors-dock")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    dock.hide()
-    panel.dock = dock
-    dock.visibilityChanged.connect(panel.on_dock_visibility_changed)
-
-    sized = []
-
-    def show_and_find() -> None:
-        panel.show_and_find()
-        if not sized and not dock.isFloating():  # the first time: room for the lists
-            sized.append(True)
-            window.resizeDocks([dock], [340], Qt.Orientation.Vertical)
-
-    find = QAction("Find an &actor", window)
-    find.setShortcut(QKeySequence(FIND_ACTOR_KEY))
-    find.setStatusTip("Show the Actors panel and type to find an actor")
-    find.triggered.connect(lambda _checked=False: show_and_find())
-    window.addAction(find)
-    menu = window.view_menu
-    separator = next((a for a in menu.actions() if a.isSeparator()), None)
-    menu.insertActions(separator, [dock.toggleViewAction(), find])
-    panel.find_action = find
-    return panel

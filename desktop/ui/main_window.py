@@ -38,7 +38,7 @@ from db.store import Store, StoreError
 from desktop.commands import Change
 from desktop.settings import Settings
 from desktop.ui.actor_links import install_actor_links
-from desktop.ui.actors_panel import install_actors
+from desktop.ui.actors_dock import install_actors
 from desktop.ui.agreement_view import install_agreement
 from desktop.ui.document_list import STATUS_TEXT, DocumentListWidget
 from desktop.ui.document_view import DocumentView
@@ -185,6 +185,12 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._open_first_document()
 
+    @property
+    def actors(self):
+        """The Actors panel (desktop.ui.actors_panel.ActorsPanel), built when first shown or
+        asked for."""
+        return self.actors_dock.panel
+
     # --- building ----------------------------------------------------------------------------
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -296,7 +302,7 @@ class MainWindow(QMainWindow):
         self.review = install_review(self)
         self.agreement = install_agreement(self)
         self.records = install_records(self)
-        self.actors = install_actors(self)
+        self.actors_dock = install_actors(self)
         self.actor_links = install_actor_links(self)
 
     def _connect(self) -> None:

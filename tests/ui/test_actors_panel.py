@@ -137,7 +137,9 @@ def redo(qtbot, panel) -> None:
 def test_filter_select_read_the_mentions_and_open_one(qtbot, project, open_window):
     seed_actors(project)
     window = open_window(project)
+    assert window.actors_dock._panel is None  # built when first shown, not before the paint
     choose_menu_item(qtbot, window, "View", "Actors")  # shown from the menu
+    assert window.actors_dock._panel is not None
     assert window.actors.isVisible()
     choose_menu_item(qtbot, window, "View", "Actors")  # and hidden again
     assert not window.actors.isVisible()
