@@ -101,6 +101,16 @@ class SpanEditsMixin(StoreBase):
                 self._check_entity_label(
                     connection, values["entity_id"], values.get("label_id", current.label_id)
                 )
+        elif current.entity_uuid is not None and values.get("label_id", current.label_id) != (
+            current.label_id
+        ):
+            # A linked actor relabelled as a claim no longer names the actor: the link goes
+            # (and comes back with undo, which puts the span back as it was).
+            entity_id = self._entity_id(connection, current.entity_uuid)
+            try:
+                self._check_entity_label(connection, entity_id, values["label_id"])
+            except StoreError:
+                values["entity_id"] = None
         self._check_status(
             values.get("status", current.status), values.get("origin", current.origin)
         )

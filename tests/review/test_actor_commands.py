@@ -382,3 +382,27 @@ def test_a_link_made_elsewhere_after_a_merge_was_planned_follows_the_merge(proje
     assert store.span(span.uuid).entity_uuid == saadi.uuid
     assert (span.uuid, two) in change.spans
     assert [e.name for e in store.entities()] == ["Abu Baqir al-Saadi"]
+
+
+def test_a_linked_actor_relabelled_loses_its_link_and_undo_brings_it_back(project, tmp_path):
+    """A span relabelled away from the actor's label no longer names the actor; the export
+    of the project then imports (an import refuses a Claim linked to an actor)."""
+    from db.store import Store
+    from desktop.formats import export_project, import_paths
+
+    store, (one, _) = project
+    kh = store.add_entity("Kataib Hezbollah", label="Actor")
+    span = _span(store, one, "Kataib Hezbollah")
+    span = commands.UpdateSpans(store, [span], "Link", entity_uuid=kh.uuid).apply().updated[0]
+    claim = store.label_by_name("Claim")
+    relabel = commands.relabel_spans(store, [span], claim.id, "Claim")
+    (relabelled,) = relabel.apply().updated
+    assert (relabelled.label, relabelled.entity_uuid) == ("Claim", None)
+    relabel.undo()
+    assert (store.span(span.uuid).label, store.span(span.uuid).entity_uuid) == ("Actor", kh.uuid)
+    relabel.redo()
+    out = tmp_path / "project.jsonl"
+    export_project(store, "jsonl", out)
+    with Store.open(tmp_path / "again.db") as again:
+        import_paths(again, [out])
+        assert again.span(span.uuid).label == "Claim"
