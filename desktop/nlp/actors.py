@@ -194,26 +194,24 @@ BINDERS.update({"ben": "bin", "umm": "umm", "um": "umm", "bint": "bint"})
 # Arabic-script particles, read before transliterating (anyascii drops the alif of "al").
 _ARABIC_WORDS = {"أبو": "abu", "ابو": "abu", "بن": "bin", "ابن": "bin", "أم": "umm"}
 _ARABIC_ARTICLE = re.compile(r"(?<![\u0600-\u06ff])ال(?=[\u0600-\u06ff])")
-# Names of one country that no rule derives, with the capital news uses for its government
-# ("Washington warned", "Tehran denied").
-EQUIVALENTS = (
-    frozenset({"us", "usa", "united states", "united states of america", "america", "washington"}),
-    frozenset({"uk", "united kingdom", "great britain", "britain", "london"}),
-    frozenset({"iran", "tehran"}),
-    frozenset({"iraq", "baghdad"}),
-    frozenset({"israel", "tel aviv"}),
-    frozenset({"syria", "damascus"}),
-    frozenset({"lebanon", "beirut"}),
-    frozenset({"russia", "moscow", "kremlin"}),
-    frozenset({"saudi arabia", "riyadh"}),
-    frozenset({"turkey", "ankara"}),
-    frozenset({"jordan", "amman"}),
-    frozenset({"egypt", "cairo"}),
-    frozenset({"qatar", "doha"}),
-    frozenset({"china", "beijing"}),
-    frozenset({"france", "paris"}),
-)
-_EQUIVALENT_OF = {name: index for index, group in enumerate(EQUIVALENTS) for name in group}
+EQUIVALENTS = "actor_equivalents"  # resources/lexicons/actor_equivalents.txt
+
+
+@cache
+def equivalents() -> dict[str, int]:
+    """Names of one actor that no rule derives (a country's names, the capital that stands
+    for its government), from the lexicon ``actor_equivalents``: each name, read as
+    mentions are read, and the number of its line."""
+    from desktop.nlp.lexicons import entries
+
+    table: dict[str, int] = {}
+    for number, entry in enumerate(entries(EQUIVALENTS)):
+        for name in entry.text.split("|"):
+            if name.strip():
+                table.setdefault(read_form(name.strip()).folded, number)
+    table.pop("", None)
+    return table
+
 
 # --- keys -------------------------------------------------------------------------------------
 
@@ -545,11 +543,12 @@ def compare(fa: Form, fb: Form) -> tuple[float, str]:
         if not differences:
             differences.append(_SAME_SPELLING)
         return 0.95, "; ".join(differences)
-    eq_a = _EQUIVALENT_OF.get(fa.folded)
-    if eq_a is not None and eq_a == _EQUIVALENT_OF.get(fb.folded):
+    same = equivalents()
+    eq_a = same.get(fa.folded)
+    if eq_a is not None and eq_a == same.get(fb.folded):
         if {fa.folded, fb.folded} & (PLACES - {"us", "usa", "uk", "america", "britain"}):
             return 0.85, "a capital standing for its country's government"
-        return 0.9, "two names of one country"
+        return 0.9, "names of one actor in the list of equivalents"
     if fa.acronym or fb.acronym:
         return _compare_acronym(fa, fb)
     if fa.common or fb.common:
@@ -717,7 +716,7 @@ def block_keys(form: Form) -> set[tuple]:
     other side of the same key.
     """
     keys: set[tuple] = {("k", form.skeletons)}
-    equivalent = _EQUIVALENT_OF.get(form.folded)
+    equivalent = equivalents().get(form.folded)
     if equivalent is not None:
         keys.add(("e", equivalent))
     if form.acronym:
