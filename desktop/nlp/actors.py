@@ -931,7 +931,9 @@ def propose(
     rejected: Collection[tuple[str, str]] = (),
     min_score: float = 0.0,
 ) -> list[Proposal]:
-    """Groups of mentions that look like one actor, best first.
+    """Groups of mentions that look like one actor, best first. Each text comes once
+    (``desktop.review.actors.mentions`` gives a text linked to several actors once, with
+    the actor most of its spans link to).
 
     A group joins at least two *units*: a unit is an existing actor (all names with that
     entity_uuid) or one unlinked name; names of one existing actor are never proposed to each
@@ -1046,6 +1048,9 @@ def _reason(a: _Node, b: _Node, forms) -> str:
 # --- the picker -------------------------------------------------------------------------------
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# Words shorter than this are matched by their start only: a slip in three letters matches
+# a fifth of the vocabulary, which ranks slowly and shows little the analyst meant.
+LOOSE_FROM = 4
 
 
 def fold(text: str) -> str:
@@ -1060,7 +1065,7 @@ class ActorIndex:
 
     Names and aliases are folded (``fold``). A name or alias that is the query scores 100,
     one that starts with it 96 to 100 (shorter first); one in which every word of the query
-    starts a word 90 to 95 (shorter first); then, from three letters on, names whose every word matches a query word
+    starts a word 90 to 95 (shorter first); then, from four letters on, names whose every word matches a query word
     loosely (one slip in four letters, or the same consonant skeleton: Muhammad for
     Mohammed) are scored by rapidfuzz's WRatio, scaled below 90. Build a new index when
     actors change; it takes a fraction of a second for 10,000.
@@ -1124,7 +1129,7 @@ class ActorIndex:
                 score = 95.0 - min(len(self._strings[index]), 50) / 10
                 if score > best.get(actor, 0.0):
                     best[actor] = score
-        if len(best) < limit and len(query) >= 3:
+        if len(best) < limit and len(query) >= LOOSE_FROM:
             self._loosely(query, best, limit)
         ranked = sorted(best.items(), key=lambda item: (-item[1], self._name_keys[item[0]]))
         return [(self._uuids[actor], round(score, 2)) for actor, score in ranked[:limit]]
@@ -1188,7 +1193,7 @@ class ActorIndex:
     def _loosely(self, query: str, best: dict[int, float], limit: int) -> None:
         candidates = self._holding(
             [
-                self._similar_words(word) if len(word) >= 3 else self._word_prefixes(word)
+                self._similar_words(word) if len(word) >= LOOSE_FROM else self._word_prefixes(word)
                 for word in query.split()
             ]
         )

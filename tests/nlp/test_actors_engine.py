@@ -350,6 +350,7 @@ MENTIONS = st.lists(
         st.sampled_from([None, None, None, "a", "b"]),
     ),
     max_size=25,
+    unique_by=lambda item: item[0],  # one Mention per distinct text, as mentions() gives them
 )
 
 
