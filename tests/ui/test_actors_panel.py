@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication
 
 from db.records import ActorSummary
 from db.store import Store
-from desktop import commands
 from desktop.review import actors as edits
 from desktop.ui.actors_panel import NAME, ActorTableModel
 from tests.ui.driving import (
@@ -18,7 +17,9 @@ from tests.ui.driving import (
     activate,
     choose_in_combo,
     choose_menu_item,
+    click,
     click_row,
+    drag,
     press,
     type_into,
 )
@@ -408,27 +409,32 @@ def test_a_span_unlinked_in_the_view_updates_the_counts(qtbot, project, open_win
     seed_actors(project)
     window = open_window(project)
     panel = open_panel(qtbot, window)
+    view = window.view
 
     def mentions_of(name: str) -> int:
         return panel.model.actor_at(names_listed(panel).index(name)).mentions
 
     assert mentions_of(SOLEIMANI) == 2
     span = next(
-        view_span.record for view_span in window.view.spans() if view_span.record.text == SOLEIMANI
+        view_span.record for view_span in view.spans() if view_span.record.text == SOLEIMANI
     )
-    # What the view does when a span is unlinked: a span edit, not an edit of actors.
-    window.session.execute(commands.UpdateSpans(window.store, [span], "Unlink", entity_uuid=None))
+    # Unlinked as a person does it: click the span, then the span panel's Unlink button.
+    for _ in range(4):  # a click cycles through nested spans
+        click(view, span.start + len(span.text) // 2)
+        if view.selected_span() is not None and view.selected_span().uuid == span.uuid:
+            break
+    assert view.selected_span().uuid == span.uuid
+    press(qtbot, window.spans.actor.unlink)
     qtbot.waitUntil(lambda: mentions_of(SOLEIMANI) == 1, timeout=3000)
     undo(qtbot, panel)
     qtbot.waitUntil(lambda: mentions_of(SOLEIMANI) == 2, timeout=3000)
     # A claim tagged meanwhile changes no actor's counts: the actors are not read again.
     qtbot.waitUntil(lambda: not panel._refresh_timer.isActive(), timeout=3000)
-    claim = window.session.label_by_name("Claim")
-    window.session.execute(
-        commands.AddSpan(
-            window.store, span.document_id, claim.id, window.session.annotator.id, 0, 4
-        )
-    )
+    text = window.session.document.text
+    start = text.index("said")
+    drag(view, start, start + len("said"))
+    qtbot.keyClick(view, Qt.Key.Key_C)
+    assert any(s.record.label == "Claim" and s.record.start == start for s in view.spans())
     assert not panel._refresh_timer.isActive()
 
 
