@@ -71,7 +71,7 @@ class AddSpan:
         self.span = self.store.add_span(
             self.document_id, self.label_id, self.annotator_id, self.start, self.end, **self.fields
         )
-        self.text = f"Tag {self.span.label} “{_short(self.span.text)}”"
+        self.text = f"Tag {self.span.label} “{short(self.span.text)}”"
         # The store starts a document not yet started when an accepted span is added to it.
         started = before == "not_started" and self.span.status == "accepted"
         return Change(
@@ -98,7 +98,7 @@ class DeleteSpans:
         self.document_id = self.spans[0].document_id
         self._deleted: list[DeletedSpan] = []
         self.text = (
-            f"Delete {self.spans[0].label} “{_short(self.spans[0].text)}”"
+            f"Delete {self.spans[0].label} “{short(self.spans[0].text)}”"
             if len(self.spans) == 1
             else f"Delete {len(self.spans)} spans"
         )
@@ -159,7 +159,7 @@ def relabel_spans(
 
 
 def edit_note(store: Store, span: SpanRecord, note: str) -> UpdateSpans:
-    return UpdateSpans(store, [span], f"Edit note of “{_short(span.text)}”", note=note)
+    return UpdateSpans(store, [span], f"Edit note of “{short(span.text)}”", note=note)
 
 
 def set_attribute(store: Store, span: SpanRecord, name: str, value: Any) -> UpdateSpans:
@@ -167,10 +167,10 @@ def set_attribute(store: Store, span: SpanRecord, name: str, value: Any) -> Upda
     attributes = dict(span.attributes)
     if value is None or value == "":
         attributes.pop(name, None)
-        text = f"Clear {name} of “{_short(span.text)}”"
+        text = f"Clear {name} of “{short(span.text)}”"
     else:
         attributes[name] = value
-        text = f"Set {name} of “{_short(span.text)}” to {value}"
+        text = f"Set {name} of “{short(span.text)}” to {value}"
     return UpdateSpans(store, [span], text, attributes=attributes)
 
 
@@ -196,7 +196,7 @@ class AddRelation:
         self.replaced = list(replaces)
         self.relation: RelationRecord | None = None
         self.text = (
-            f"Link {head.label} “{_short(head.text, 24)}” → {type} → “{_short(tail.text, 24)}”"
+            f"Link {head.label} “{short(head.text, 24)}” → {type} → “{short(tail.text, 24)}”"
         )
 
     def apply(self) -> Change:
@@ -430,6 +430,7 @@ class ChangeLabelSchema:
         return self.apply()
 
 
-def _short(text: str, limit: int = 40) -> str:
+def short(text: str, limit: int = 40) -> str:
+    """A text on one line, cut to ``limit`` characters: how edits name what they changed."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

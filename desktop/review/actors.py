@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from db.records import EntityRecord, EntityState, SpanRecord
 from db.store import Store, StoreError, new_uuid
+from desktop.commands import short
 
 if TYPE_CHECKING:  # the suggestion engine is imported when used: the window opens without it
     from desktop.nlp.actors import Mention, Proposal
@@ -145,7 +146,7 @@ def create_actor(
         raise StoreError("an actor needs a name")
     record = _new_record(name, label=label, aliases=aliases, description=description, type=type)
     return _plan(
-        store, f"New actor “{_short(record.name)}”", [EntityState(record, tuple(span_uuids))]
+        store, f"New actor “{short(record.name)}”", [EntityState(record, tuple(span_uuids))]
     )
 
 
@@ -189,16 +190,16 @@ def edit_actor(
     record = replace(record, aliases=tuple(a for a in record.aliases if a != record.name))
     what = "Rename" if "name" in changes and changes["name"] != entity.name else "Edit"
     if what == "Rename":
-        text = f"Rename actor “{_short(entity.name)}” to “{_short(record.name)}”"
+        text = f"Rename actor “{short(entity.name)}” to “{short(record.name)}”"
     else:
-        text = f"Edit actor “{_short(record.name)}”"
+        text = f"Edit actor “{short(record.name)}”"
     return _plan(store, text, [EntityState(record, state.span_uuids)])
 
 
 def delete_actor(store: Store, entity_uuid: str) -> EditActors:
     """Delete an actor; its spans stay, unlinked."""
     state = _state(store, entity_uuid)
-    return _plan(store, f"Delete actor “{_short(state.entity.name)}”", [], [entity_uuid])
+    return _plan(store, f"Delete actor “{short(state.entity.name)}”", [], [entity_uuid])
 
 
 def merge_actors(store: Store, keep_uuid: str, other_uuids: Sequence[str]) -> EditActors:
@@ -211,8 +212,8 @@ def merge_actors(store: Store, keep_uuid: str, other_uuids: Sequence[str]) -> Ed
     states = store.entity_states(others)
     if len(states) != len(others):
         raise StoreError("one of the actors to merge no longer exists")
-    names = ", ".join(f"“{_short(state.entity.name)}”" for state in states)
-    return _merge(store, f"Merge {names} into “{_short(keep.entity.name)}”", keep, states)
+    names = ", ".join(f"“{short(state.entity.name)}”" for state in states)
+    return _merge(store, f"Merge {names} into “{short(keep.entity.name)}”", keep, states)
 
 
 def _merge(
@@ -265,7 +266,7 @@ def split_alias(store: Store, entity_uuid: str, alias: str) -> EditActors:
     new = _new_record(alias, label=state.entity.label, type=state.entity.type)
     return _plan(
         store,
-        f"Take “{_short(alias)}” out of “{_short(state.entity.name)}”",
+        f"Take “{short(alias)}” out of “{short(state.entity.name)}”",
         [
             EntityState(kept, tuple(s for s in state.span_uuids if s not in moving)),
             EntityState(new, tuple(sorted(moving))),
@@ -276,12 +277,12 @@ def split_alias(store: Store, entity_uuid: str, alias: str) -> EditActors:
 def split_mention(store: Store, span: SpanRecord) -> EditActors:
     """Take one mention out of its actor into a new actor named by its text."""
     if span.entity_uuid is None:
-        raise StoreError(f"“{_short(span.text)}” links to no actor")
+        raise StoreError(f"“{short(span.text)}” links to no actor")
     state = _state(store, span.entity_uuid)
     new = _new_record(span.text, label=state.entity.label, type=state.entity.type)
     return _plan(
         store,
-        f"Take mention “{_short(span.text)}” out of “{_short(state.entity.name)}”",
+        f"Take mention “{short(span.text)}” out of “{short(state.entity.name)}”",
         [EntityState(new, (span.uuid,))],
     )
 
@@ -380,13 +381,13 @@ def accept_proposal(
         record = _new_record(name, label=label, aliases=proposal.names)
         return _plan(
             store,
-            f"New actor “{_short(name)}” from {len(proposal.names)} names",
+            f"New actor “{short(name)}” from {len(proposal.names)} names",
             [EntityState(record, tuple(unlinked))],
         )
     keep = _state(store, actors[0])
     return _merge(
         store,
-        f"Add {len(proposal.names)} names to “{_short(keep.entity.name)}”",
+        f"Add {len(proposal.names)} names to “{short(keep.entity.name)}”",
         keep,
         store.entity_states(actors[1:]),
         proposal.names,
@@ -408,7 +409,7 @@ class RejectProposal:
             keys = sorted({name_key(name) for name in proposal.names})
             self.pairs = [(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :]]
         self.added: list[tuple[str, str]] = []
-        self.text = f"Reject “{_short(' / '.join(proposal.names))}”"
+        self.text = f"Reject “{short(' / '.join(proposal.names))}”"
 
     def apply(self) -> ActorChange:
         self.added = self.store.add_rejected_pairs(self.pairs)
@@ -420,8 +421,3 @@ class RejectProposal:
 
     def redo(self) -> ActorChange:
         return self.apply()
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

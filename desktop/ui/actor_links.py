@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from db.records import ActorSummary, SpanRecord
 from db.store import StoreError
 from desktop import commands
+from desktop.commands import short
 from desktop.review.actors import create_actor_from_span
 from desktop.ui.document_view import ACTOR_LABEL
 from desktop.ui.workers import Job
@@ -220,8 +221,8 @@ class ActorPicker(QFrame):
         self.actors = actors
         self.model.linked = span.entity_uuid
         linked = actors.get(span.entity_uuid) if span.entity_uuid else None
-        now = f" (now “{_short(linked.name)}”)" if linked else ""
-        self.title.setText(f"Link <b>“{_short(span.text)}”</b> to an actor{now}")
+        now = f" (now “{short(linked.name)}”)" if linked else ""
+        self.title.setText(f"Link <b>“{short(span.text)}”</b> to an actor{now}")
         self.unlink.setVisible(span.entity_uuid is not None)
         query = " ".join(span.text.split())
         self.query.setText(query)
@@ -354,7 +355,7 @@ class ActorLinks(QObject):
     def link(self, span: SpanRecord, entity_uuid: str) -> bool:
         """Link a span to an actor: one step on the undo stack."""
         if span.entity_uuid == entity_uuid:
-            self.session.message.emit(f"“{_short(span.text)}” links to that actor already", 3000)
+            self.session.message.emit(f"“{short(span.text)}” links to that actor already", 3000)
             return False
         actor = self.session.actor(entity_uuid)
         name = actor.name if actor is not None else "an actor"
@@ -362,22 +363,22 @@ class ActorLinks(QObject):
             commands.UpdateSpans(
                 self.session.store,
                 [span],
-                f"Link “{_short(span.text)}” to “{_short(name)}”",
+                f"Link “{short(span.text)}” to “{short(name)}”",
                 entity_uuid=entity_uuid,
             )
         )
 
     def unlink(self, span: SpanRecord) -> bool:
         if span.entity_uuid is None:
-            self.session.message.emit(f"“{_short(span.text)}” links to no actor", 3000)
+            self.session.message.emit(f"“{short(span.text)}” links to no actor", 3000)
             return False
         actor = self.session.actor(span.entity_uuid)
-        name = f" from “{_short(actor.name)}”" if actor is not None else ""
+        name = f" from “{short(actor.name)}”" if actor is not None else ""
         return self.session.execute(
             commands.UpdateSpans(
                 self.session.store,
                 [span],
-                f"Unlink “{_short(span.text)}”{name}",
+                f"Unlink “{short(span.text)}”{name}",
                 entity_uuid=None,
             )
         )
@@ -579,8 +580,3 @@ def _action(window, text: str, slot, key: str) -> QAction:
 def _joined(names: tuple[str, ...], limit: int = 3) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" +{len(names) - limit}" if len(names) > limit else "")
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
