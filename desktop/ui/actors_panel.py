@@ -717,7 +717,6 @@ class ActorsPanel(QWidget):
         self.dock: QDockWidget | None = None
         self._stale = True  # the actors shown may be out of date
         self._picked: list[str] = []  # the selected actors, in the order they were selected
-        self._index = None  # the picker's ActorIndex, made when first needed
         self._pending_span: str | None = None  # a mention to select once its spans load
         self._own_change = False  # a proposal is being accepted or rejected from here
         self._proposal_job: Job | None = None
@@ -919,7 +918,6 @@ class ActorsPanel(QWidget):
             )
             return False
         self._stale = False
-        self._index = None
         picked = list(self._picked)
         current = self._current_uuid()
         scroll = self.table.verticalScrollBar().value()
@@ -1071,17 +1069,16 @@ class ActorsPanel(QWidget):
         proposal = self._current_proposal()
         if proposal is None:
             return None
-        if self._stale:
-            self.refresh()
-        actors = {actor.uuid: actor for actor in self.model.all_actors()}
+        try:
+            # The window's ranking of actors, which the link picker shares and keeps fresh.
+            index, actors = self.main_window.actor_links.index_of(edits.ACTOR)
+        except StoreError as exc:
+            self.session.report_read_failure(exc, "No group was accepted.", None)
+            return None
         if not actors:
             self.session.message.emit("There is no actor yet: Enter makes a new one", 4000)
             return None
-        if self._index is None:
-            from desktop.nlp.actors import ActorIndex
-
-            self._index = ActorIndex((a.uuid, a.name, a.aliases) for a in actors.values())
-        dialog = ActorPickerDialog(self._index, actors, proposal.names[0], self)
+        dialog = ActorPickerDialog(index, actors, proposal.names[0], self)
         dialog.accepted.connect(lambda: self._on_picker_accepted(dialog, proposal))
         dialog.finished.connect(lambda _result: self.proposals.setFocus())
         self.picker = dialog
@@ -1107,7 +1104,6 @@ class ActorsPanel(QWidget):
 
     def _on_session_actors_changed(self, _change) -> None:
         self._refresh_timer.stop()  # the spans relinked were announced first: one read
-        self._index = None
         if self.isVisible():
             self.refresh()
         else:
