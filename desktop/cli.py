@@ -449,6 +449,99 @@ def documents_command(
     typer.echo(f"\n{len(rows)} document(s)")
 
 
+# --- search ---------------------------------------------------------------------------------
+
+_TSV_BREAKS = str.maketrans({"\t": " ", "\r": " ", "\n": " ", "\u2028": " ", "\u2029": " "})
+
+
+@app.command("search")
+def search_command(
+    ctx: typer.Context,
+    pattern: Annotated[
+        str,
+        # Hidden from the list of arguments, which would show a Python type beside it; the
+        # docstring says what PATTERN is.
+        typer.Argument(metavar="PATTERN", hidden=True),
+    ],
+    regex: Annotated[
+        bool, typer.Option("--regex", help="PATTERN is a regular expression (Python's syntax).")
+    ] = False,
+    folding: Annotated[
+        bool,
+        typer.Option(
+            "--fold", help="Set diacritics and apostrophes aside: Kataib finds Kata’ib and Katáib."
+        ),
+    ] = False,
+    case: Annotated[bool, typer.Option("--case", help="Match case.")] = False,
+    substring: Annotated[
+        bool,
+        typer.Option("--substring", help="Hits may start or end inside a word (not --regex)."),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='One JSON object a hit: {"document_id", "title", "start", "end", "text"}.',
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Print every hit of PATTERN (words, a phrase, or with --regex a regular expression)
+    in the project's documents, one a line: document id, title, start, end and text,
+    separated by tabs (line breaks and tabs in the title and text shown as spaces; --json
+    keeps them). Offsets are code points into the document's text. Case is ignored unless
+    --case; words in PATTERN match whole words unless --substring, and its spaces match any
+    run of white space, line breaks included."""
+    from desktop.corpus.search import SearchError, SearchQuery, search
+
+    query = SearchQuery(pattern, regex=regex, fold=folding, case=case, whole_words=not substring)
+    with project(ctx, db) as store:
+        try:
+            batches = search(store, query)
+        except SearchError as exc:
+            raise fail(f"dossier search: {exc}") from None
+        try:
+            _print_hits(batches, as_json)
+        except BrokenPipeError:
+            # The reader (head, say) has read all it wanted: stop quietly, as grep does.
+            _quiet_stdout()
+
+
+def _print_hits(batches, as_json: bool) -> None:
+    for batch in batches:
+        for hit in batch:
+            if as_json:
+                line = json.dumps(
+                    {
+                        "document_id": hit.document_id,
+                        "title": hit.document_title,
+                        "start": hit.start,
+                        "end": hit.end,
+                        "text": hit.text,
+                    },
+                    ensure_ascii=False,
+                )
+            else:
+                title = hit.document_title.translate(_TSV_BREAKS)
+                line = (
+                    f"{hit.document_id}\t{title}\t{hit.start}\t{hit.end}\t"
+                    f"{hit.text.translate(_TSV_BREAKS)}"
+                )
+            typer.echo(line)
+
+
+def _quiet_stdout() -> None:
+    """Send what is left of the output nowhere, so that Python's flush at exit does not
+    fail on the closed pipe again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
+        pass
+
+
 # --- agreement ------------------------------------------------------------------------------
 
 AGREEMENT_HELP = """Agreement between annotators: span precision, recall and F1 (exact and overlap),

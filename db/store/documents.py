@@ -273,6 +273,7 @@ class DocumentsMixin(StoreBase):
             result = connection.execute(delete(DOC).where(DOC.c.id == document_id))
             if result.rowcount == 0:
                 raise StoreError(f"no document with id {document_id}")
+            self._unindex_documents(connection, [document_id])
 
     def set_document_status(self, document_id: int, annotator_id: int, status: str) -> str:
         """Record how far an annotator has got with a document; returns the previous status."""

@@ -364,6 +364,7 @@ class ImportMixin(ImportSpansMixin, ImportEntitiesMixin, ImportChecksMixin):
         )
         for index, chunk in enumerate(chunks(rows, 1000)):
             self._bulk_insert(connection, DOC, columns, chunk)
+            self._index_documents(connection, [(row[0], row[3]) for row in chunk])
             if writer.progress:
                 writer.progress(min((index + 1) * 1000, total), total)
         summary.documents_added += total
