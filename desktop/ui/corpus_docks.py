@@ -112,15 +112,12 @@ class CorpusDock(QObject):
         self.panel  # noqa: B018 - built before the dock shows, so it never shows empty
         self.dock.show()
         self.dock.raise_()
-        if not self._sized and not self.dock.isFloating():
+        bottom = self.view.area == Qt.DockWidgetArea.BottomDockWidgetArea
+        if bottom and not self._sized and not self.dock.isFloating():
+            # A bottom dock starts as a strip; a right one shares the Spans dock's tabs and
+            # its height.
             self._sized = True
-            size = DOCK_HEIGHT if self.view.area == Qt.DockWidgetArea.BottomDockWidgetArea else 360
-            orientation = (
-                Qt.Orientation.Vertical
-                if self.view.area == Qt.DockWidgetArea.BottomDockWidgetArea
-                else Qt.Orientation.Horizontal
-            )
-            self.window.resizeDocks([self.dock], [size], orientation)
+            self.window.resizeDocks([self.dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
         shown = getattr(self.panel, "on_shown", None)
         if shown is not None:
             shown()
@@ -144,6 +141,10 @@ def install_corpus_views(window) -> dict[str, CorpusDock]:
     for dock in bottom:
         if dock is not first:
             window.tabifyDockWidget(first, dock)
+    spans = getattr(window, "spans_dock", None)
+    for item in docks.values():
+        if spans is not None and item.view.area == Qt.DockWidgetArea.RightDockWidgetArea:
+            window.tabifyDockWidget(spans, item.dock)
     menu = window.view_menu
     separator = next((a for a in menu.actions() if a.isSeparator()), None)
     menu.insertActions(separator, [d.show_action for d in docks.values()])

@@ -94,7 +94,33 @@ SHORTCUTS = (
         (
             ("Mark done / in progress", "Ctrl+D / Ctrl+Shift+D"),
             ("Next / previous unfinished document", "Ctrl+PgDown / Ctrl+PgUp"),
-            ("Find a document", "Ctrl+F (the filter box)"),
+            ("Go to a document", "Ctrl+P (the filter box)"),
+        ),
+    ),
+    (
+        "Finding",
+        (
+            ("Find in the document", "Ctrl+F"),
+            ("Next / previous hit", "F3 / Shift+F3, or Enter / Shift+Enter in the find bar"),
+            ("Close the find bar (the hit stays selected: a label's key tags it)", "Esc"),
+            ("Search every document", "Ctrl+Shift+F, type, Enter; ↓: to the hits"),
+            ("Open the hit", "Enter or double-click"),
+            ("Check the hit / tag the checked hits (or this one)", "Space / the label's key"),
+        ),
+    ),
+    (
+        "Across the corpus",
+        (
+            ("Timeline / network / outlets / guidelines", "Ctrl+Shift+E / N / O / H"),
+            ("Timeline: next / previous event; open it", "→ / ←; Enter"),
+            ("Timeline: zoom in / out (or the wheel; drag to pan)", "Ctrl+= / Ctrl+-"),
+            (
+                "Network: zoom in / out; the whole network (or the wheel; drag to pan)",
+                "Ctrl+= / Ctrl+-; Ctrl+0",
+            ),
+            ("Network: open the record of a clicked actor or link", "Enter or double-click"),
+            ("Outlets: from the filter to the list", "↓ or Enter"),
+            ("Outlets: open the report", "Enter or double-click"),
         ),
     ),
     (

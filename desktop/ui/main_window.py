@@ -40,9 +40,11 @@ from desktop.settings import Settings
 from desktop.ui.actor_links import install_actor_links
 from desktop.ui.actors_dock import install_actors
 from desktop.ui.agreement_view import install_agreement
+from desktop.ui.corpus_docks import install_corpus_views
 from desktop.ui.document_list import STATUS_TEXT, DocumentListWidget
 from desktop.ui.document_view import DocumentView
 from desktop.ui.failure_bar import Failure, FailureBar
+from desktop.ui.find_bar import install_find_bar
 from desktop.ui.label_palette import LabelPaletteWidget
 from desktop.ui.layers import install_layers
 from desktop.ui.records import install_records
@@ -248,7 +250,9 @@ class MainWindow(QMainWindow):
         self.previous_action = self._action(
             "&Previous unfinished document", lambda: self.go_unfinished(True), "Ctrl+PgUp"
         )
-        self.find_action = self._action("&Find document", self.focus_filter, standard.Find)
+        self.find_action = self._action(
+            "&Go to document", self.focus_filter, "Ctrl+P", "Type to filter the document list"
+        )
         self.accept_all_action = self._action(
             "&Accept all suggestions",
             self.session.accept_all,
@@ -304,6 +308,8 @@ class MainWindow(QMainWindow):
         self.records = install_records(self)
         self.actors_dock = install_actors(self)
         self.actor_links = install_actor_links(self)
+        self.corpus_docks = install_corpus_views(self)
+        self.find = install_find_bar(self)
 
     def _connect(self) -> None:
         session = self.session
@@ -641,15 +647,19 @@ class MainWindow(QMainWindow):
         self._count_timer.start()
 
     def _on_session_changed(self, change: Change) -> None:
-        for record in change.added + change.updated:
+        document = self.session.document
+        # A corpus-wide edit (tagging search hits) also reports the documents not open.
+        here = document is not None and change.document_id == document.id
+        for record in change.added + change.updated if here else ():
             if self.session.shown(record):
                 self.spans.model.put(record)
             else:
                 self.spans.model.remove(record.uuid)
-        for span_uuid in change.removed:
+        for span_uuid in change.removed if here else ():
             self.spans.model.remove(span_uuid)
         if change.status is not None:
-            self.header.show_status(change.status)
+            if here:
+                self.header.show_status(change.status)
             self.documents.model.update_document(change.document_id, status=change.status)
         self._count_timer.start()
 

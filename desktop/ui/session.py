@@ -526,12 +526,16 @@ class Session(QObject):
         return self._actors[entity_uuid]
 
     def apply_change(self, change: Change | LabelChange | ActorChange) -> None:
-        """Redraw after an edit, undo or redo; an undo on another document opens it."""
+        """Redraw after an edit, undo or redo; an undo on another document opens it (but
+        not one across the corpus, which may touch hundreds)."""
         if isinstance(change, LabelChange):
             self.reload_labels()
             return
         if isinstance(change, ActorChange):
             self._apply_actor_change(change)
+            return
+        if isinstance(getattr(change, "changes", None), list):
+            self._apply_corpus_change(change)
             return
         if self.document is None or change.document_id != self.document.id:
             self.open_document(change.document_id)
@@ -542,6 +546,18 @@ class Session(QObject):
         if focus and self.shown(focus[0]):
             self.view.select_span(focus[0].uuid)
         self.changed.emit(change)
+
+    def _apply_corpus_change(self, change) -> None:
+        """An edit across documents (a desktop.corpus.search.CorpusChange: search hits
+        tagged, or that undone): the open document's part is redrawn, and each document's
+        part is announced, without opening any of them."""
+        document = self.document
+        for part in change.changes:
+            if document is not None and part.document_id == document.id:
+                if self._changes_while_loading is not None:
+                    self._changes_while_loading.append(part)
+                self._redraw_spans(part)
+            self.changed.emit(part)
 
     def _apply_actor_change(self, change: ActorChange) -> None:
         """An edit of actors: the spans it relinked in the open document are read again
@@ -735,6 +751,7 @@ NOT_DONE = {
     "ReorderLabels": "The labels keep their order.",
     "RemoveLabel": "The label was not removed.",
     "ChangeLabelSchema": "The label's fields and links were not changed.",
+    "TagHits": "None of the hits was tagged.",
 }
 
 

@@ -133,7 +133,7 @@ def test_a_header_click_sorts_as_python_does(qtbot, big_project, open_window, co
 
 def test_the_filter_box_finds_a_document_far_down(qtbot, big_project, open_window):
     window = open_window(big_project, annotator="me")
-    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)  # Document → Find document
+    qtbot.keyClick(window, Qt.Key.Key_P, CTRL)  # Document → Go to document
     assert QApplication.focusWidget() is window.documents.filter
     qtbot.keyClicks(window.documents.filter, "NEEDLE in")
     assert window.documents.model.rowCount() == 1

@@ -174,6 +174,9 @@ def test_help_lists_the_keyboard_shortcuts_and_closes(qtbot, project, open_windo
         "Ctrl+D / Ctrl+Shift+D",
         "Ctrl+PgDown / Ctrl+PgUp",
         "Ctrl+F",
+        "Ctrl+P",
+        "F3 / Shift+F3",
+        "Ctrl+Shift+F",
     ):
         assert keys in text, keys
 
@@ -273,7 +276,7 @@ def test_next_and_previous_unfinished_document_from_the_menu(qtbot, project, ope
     assert window.statusBar().currentMessage() == "No unfinished document in that direction"
 
 
-def test_find_document_goes_to_the_filter_box_and_typing_filters(qtbot, project, open_window):
+def test_go_to_document_goes_to_the_filter_box_and_typing_filters(qtbot, project, open_window):
     window = open_window(project, annotator="me")
     view = ready(qtbot, window)
     with Store.open(project) as store:
@@ -285,7 +288,7 @@ def test_find_document_goes_to_the_filter_box_and_typing_filters(qtbot, project,
 
     choose_menu_item(qtbot, window, "View", "Documents")
     assert not window.documents_dock.isVisible()
-    choose_menu_item(qtbot, window, "Document", "Find document")
+    choose_menu_item(qtbot, window, "Document", "Go to document")
     assert window.documents_dock.isVisible()  # the list comes back to be searched
     typed_into = QApplication.focusWidget()
     assert typed_into is window.documents.filter
@@ -294,7 +297,7 @@ def test_find_document_goes_to_the_filter_box_and_typing_filters(qtbot, project,
 
     qtbot.mouseClick(view.viewport(), LEFT, pos=view.viewport().rect().center())
     assert view.hasFocus()
-    qtbot.keyClick(view, Qt.Key.Key_F, CTRL)  # the same from its key: what was typed goes
+    qtbot.keyClick(view, Qt.Key.Key_P, CTRL)  # the same from its key: what was typed goes
     typed_into = QApplication.focusWidget()
     assert typed_into is window.documents.filter
     qtbot.keyClicks(typed_into, "militias")
