@@ -19,7 +19,9 @@ the user who imports it. The annotators' names go in the task's ``meta.annotator
 by annotation id; Label Studio keeps a task's ``meta`` and each imported annotation's id
 (as ``import_id``), so the names come back with its own export. ``ground_truth`` marks the
 gold layer. Region ids are the spans' uuids. Beside the tasks goes the labelling config
-that reads them (``NAME.label_config.xml``); a label, relation type or attribute whose
+that reads them (``NAME.label_config.xml``), with each label's description as its
+``<Label hint=…>`` (shown on hover) and each attribute's as its ``<TextArea placeholder=…>``
+(characters XML cannot hold dropped from them); a label, relation type or attribute whose
 name XML cannot hold (a control character) stops the export, named, before either file
 appears. Label Studio cannot carry attribute values
 other than text, links to canonical entities, or rejected spans.
@@ -540,6 +542,12 @@ def xml_attribute(value: str, what: str) -> str:
     return quoteattr(value)
 
 
+def _prose(value: str) -> str:
+    """A description as XML can hold it: characters it cannot are dropped, not refused (a
+    description is guidance, not data)."""
+    return _NOT_XML.sub("", value).strip()
+
+
 def config_path(out: Path) -> Path:
     """Where the labelling config goes beside the tasks: ``tasks.json`` → ``tasks.label_config.xml``."""
     return out.with_name(f"{out.stem}.label_config.xml")
@@ -684,6 +692,16 @@ class _Scheme:
 
     def __init__(self, context: ExportContext):
         self.colours = {label.name: label.colour for label in context.labels}
+        # The guidelines travel with the config: a label's description as its <Label>'s
+        # hint (shown on hover), an attribute's as its <TextArea>'s placeholder.
+        self.hints = {label.name: label.description for label in context.labels}
+        self.placeholders: dict[str, list[str]] = {}
+        for label in context.labels:
+            for spec in label.schema.attributes:
+                if spec.description.strip():
+                    self.placeholders.setdefault(spec.name, []).append(
+                        f"{label.name}: {spec.description.strip()}"
+                    )
         # Every project label is offered, so annotators can add spans in Label Studio too.
         self.labels: dict[str, None] = dict.fromkeys(self.colours)
         self.relations: dict[str, None] = {}
@@ -705,13 +723,18 @@ class _Scheme:
         for name in self.labels:
             colour = self.colours.get(name)
             background = f" background={xml_attribute(colour, 'colour')}" if colour else ""
-            lines.append(f"    <Label value={xml_attribute(name, 'label')}{background}/>")
+            hint = _prose(self.hints.get(name, ""))
+            hint = f" hint={quoteattr(hint)}" if hint else ""
+            lines.append(f"    <Label value={xml_attribute(name, 'label')}{background}{hint}/>")
         lines.append("  </Labels>")
         lines.append(f'  <Text name="{TEXT}" value="${TEXT}"/>')
         for name in (NOTE, *self.attributes):
+            said = self.placeholders.get(name, [])
+            placeholder = _prose(said[0].partition(": ")[2] if len(said) == 1 else " · ".join(said))
+            placeholder = f" placeholder={quoteattr(placeholder)}" if placeholder else ""
             lines.append(
                 f'  <TextArea name={xml_attribute(name, "attribute")} toName="{TEXT}" '
-                'perRegion="true" editable="true" displayMode="region-list"/>'
+                f'perRegion="true" editable="true" displayMode="region-list"{placeholder}/>'
             )
         lines.append("</View>")
         return "\n".join(lines) + "\n"

@@ -37,7 +37,7 @@ import keyword
 import re
 import uuid as uuidlib
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ from lxml import etree
 from db.records import (
     ExportDocument,
     ImportBatch,
+    LabelRecord,
     NewDocument,
     NewEntity,
     NewRelation,
@@ -171,9 +172,10 @@ class _Schema:
     type system is rebuilt whenever an attribute brings a new feature (a handful of times).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, labels: Sequence[LabelRecord] = ()) -> None:
         self.attributes: dict[str, str] = {}  # feature name -> range (STRING or BOOLEAN)
         self._typesystem: TypeSystem | None = None
+        self.guidelines = guidelines(labels)
 
     def feature(self, name: str, value: Any) -> str | None:
         """The feature that holds this attribute, added when new; None when none can."""
@@ -191,12 +193,34 @@ class _Schema:
     @property
     def typesystem(self) -> TypeSystem:
         if self._typesystem is None:
-            self._typesystem = build_typesystem(self.attributes)
+            self._typesystem = build_typesystem(self.attributes, self.guidelines)
         return self._typesystem
 
 
-def build_typesystem(attributes: dict[str, str]) -> TypeSystem:
-    """DKPro Core's document metadata and Dossier's span and relation layers."""
+def guidelines(labels: Sequence[LabelRecord]) -> dict[str, str]:
+    """The labels' guidelines as feature descriptions, which INCEpTION shows beside the
+    features: the ``label`` feature's lists each label's description, an attribute's
+    feature what the attribute means for each label that has it ("Event: the PLOVER event
+    category. Actor: what kind of actor.")."""
+    described: dict[str, list[str]] = {}
+    told = [f"{label.name}: {label.description}" for label in labels if label.description.strip()]
+    if told:
+        described["label"] = [SPAN_FEATURES["label"] + ". " + " ".join(told)]
+    for label in labels:
+        for spec in label.schema.attributes:
+            feature = feature_name_for(spec.name)
+            if feature is not None and spec.description.strip():
+                described.setdefault(feature, []).append(f"{label.name}: {spec.description}")
+    # A character XML cannot hold is dropped: a guideline must not stop the export.
+    return {feature: _NOT_XML.sub("", " ".join(parts)) for feature, parts in described.items()}
+
+
+def build_typesystem(
+    attributes: dict[str, str], described: dict[str, str] | None = None
+) -> TypeSystem:
+    """DKPro Core's document metadata and Dossier's span and relation layers; ``described``
+    gives features their descriptions (the labels' guidelines, see :func:`guidelines`)."""
+    described = described or {}
     ts = TypeSystem()
     metadata = ts.create_type(
         METADATA_TYPE, "uima.tcas.DocumentAnnotation", "DKPro Core: the document's identity"
@@ -209,9 +233,10 @@ def build_typesystem(attributes: dict[str, str]) -> TypeSystem:
     ts.create_feature(field, "value", STRING)
     span = ts.create_type(SPAN_TYPE, ANNOTATION, "A span tagged in Dossier")
     for name, description in SPAN_FEATURES.items():
-        ts.create_feature(span, name, STRING, description=description)
+        ts.create_feature(span, name, STRING, description=described.get(name, description))
     for name, kind in attributes.items():
-        ts.create_feature(span, name, kind, description="a span attribute from Dossier")
+        description = described.get(name, "a span attribute from Dossier")
+        ts.create_feature(span, name, kind, description=description)
     relation = ts.create_type(RELATION_TYPE, ANNOTATION, "A relation between two Dossier spans")
     ts.create_feature(relation, DEPENDENT, span, description="the tail span")
     ts.create_feature(relation, GOVERNOR, span, description="the head span")
@@ -225,7 +250,7 @@ def build_typesystem(attributes: dict[str, str]) -> TypeSystem:
 
 def write(documents: Iterable[ExportDocument], out: Path, context: ExportContext) -> None:
     """An XMI folder: ``TypeSystem.xml`` and a CAS per document and annotator (see above)."""
-    schema = _Schema()
+    schema = _Schema(context.labels)
     stems: set[str] = set()
     folders: dict[str, str] = {}
     with atomic_folder(out, _earlier_export) as root:

@@ -1,5 +1,6 @@
 """The label palette: one button per label with its colour and keys; clicking one tags the
-selection (or relabels the selected span), as pressing its key does."""
+selection (or relabels the selected span), as pressing its key does. Hovering one shows the
+label's guidelines (desktop/ui/guidelines_panel.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from db.records import LabelRecord
+from desktop.ui.guidelines_panel import label_tooltip
 from desktop.ui.span_panel import swatch
 
 
@@ -39,7 +41,7 @@ class LabelPaletteWidget(QWidget):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setToolTip(label.description or label.name)
+            button.setToolTip(label_tooltip(label, number))  # the label's guidelines
             button.clicked.connect(
                 lambda _checked=False, label_id=label.id: self.labelChosen.emit(label_id)
             )
