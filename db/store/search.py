@@ -16,23 +16,17 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, column, delete, or_, table
 
-from db.records import DeletedSpan, NewSpan, RelationRecord, SpanRecord
+from db.records import DeletedSpan, RelationRecord, SpanRecord
 from db.search_text import index_key
 from db.store.base import (
-    DOC,
     RELATION,
     SPAN,
-    STATE,
     ConflictError,
-    SpanError,
     StoreBase,
     check_unchanged,
     chunks,
-    json_text,
-    new_uuids,
     relation_select,
 )
-from db.tables import utcnow
 
 SEARCH_TABLE = "document_search"
 # The names of the index's tables (FTS5 keeps its own beside it): not SQLModel tables, so
@@ -65,14 +59,6 @@ class SpanAt(NamedTuple):
     annotator: str
     start: int
     end: int
-
-
-class AddedAcross(NamedTuple):
-    """What :meth:`SearchMixin.add_spans_across` wrote."""
-
-    spans: list[SpanRecord]
-    skipped: int  # spans the documents already had (or that were given twice)
-    started: set[int]  # documents the annotator had not started, now in progress
 
 
 class SearchMixin(StoreBase):
@@ -304,112 +290,6 @@ class SearchMixin(StoreBase):
 
     # --- writing across documents -----------------------------------------------------------
 
-    def add_spans_across(
-        self,
-        spans: Mapping[int, Sequence[NewSpan]],
-        *,
-        skip_existing: bool = True,
-    ) -> AddedAcross:
-        """Add spans to several documents (document id -> spans) in one transaction: all of
-        them, or none.
-
-        With ``skip_existing``, a span identical in annotator, label and offsets to one its
-        document already has, in any status (a rejected suggestion stays rejected), or to
-        one given before it, is not added. The spans' covered text is read from the
-        documents; labels and annotators are by name and must exist.
-        """
-        wanted = {document_id: list(items) for document_id, items in spans.items() if items}
-        if not wanted:
-            return AddedAcross([], 0, set())
-        with self._write() as connection:
-            texts = dict(self._rows_by_key(connection, DOC, "id", ("id", "text"), sorted(wanted)))
-            missing = sorted(set(wanted) - set(texts))
-            if missing:
-                raise SpanError(f"no document with id {missing[0]}")
-            labels = self._label_ids(connection, create=False)
-            schemas = self._schemas(connection)
-            annotators: dict[str, int] = {}
-            existing: set[tuple[int, int, int, int, int]] = set()
-            if skip_existing:
-                for row in self._rows_by_key(
-                    connection,
-                    SPAN,
-                    "document_id",
-                    ("document_id", "annotator_id", "label_id", "start", "end"),
-                    sorted(wanted),
-                ):
-                    existing.add(tuple(row))
-            rows: list[tuple] = []
-            skipped = 0
-            now = utcnow()
-            total = sum(len(items) for items in wanted.values())
-            uuids = iter(new_uuids(total))
-            for document_id, items in sorted(wanted.items()):
-                text = texts[document_id]
-                for span in items:
-                    self._check_status(span.status, span.origin)
-                    if not 0 <= span.start < span.end <= len(text):
-                        raise SpanError(
-                            f"{span.where or 'span'}: {span.start}-{span.end} does not fit "
-                            f"document {document_id} of {len(text)} characters"
-                        )
-                    annotator_id = annotators.get(span.annotator)
-                    if annotator_id is None:
-                        annotator_id = annotators[span.annotator] = self._annotator_id(
-                            connection, span.annotator
-                        )
-                    label_id = labels(span.label)
-                    self._check_attributes(schemas, label_id, span.attributes, span.where)
-                    key = (document_id, annotator_id, label_id, span.start, span.end)
-                    if skip_existing and key in existing:
-                        skipped += 1
-                        continue
-                    existing.add(key)
-                    rows.append(
-                        (
-                            span.uuid or next(uuids),
-                            document_id,
-                            label_id,
-                            annotator_id,
-                            span.start,
-                            span.end,
-                            text[span.start : span.end],
-                            span.status,
-                            span.origin,
-                            span.confidence,
-                            span.note,
-                            json_text(span.attributes),
-                            self._entity_id(connection, span.entity_uuid),
-                            span.created_at or now,
-                            span.updated_at or now,
-                            span.version,
-                        )
-                    )
-            if not rows:
-                return AddedAcross([], skipped, set())
-            pairs = {(row[1], row[3]) for row in rows if row[7] == "accepted"}
-            states = self._rows_by_key(
-                connection,
-                STATE,
-                "document_id",
-                ("document_id", "annotator_id", "status"),
-                sorted({document_id for document_id, _ in pairs}),
-            )
-            recorded = {(d, a): status for d, a, status in states}
-            started = {
-                document_id
-                for document_id, annotator_id in pairs
-                if recorded.get((document_id, annotator_id), "not_started") == "not_started"
-            }
-            self._bulk_insert(connection, SPAN, _SPAN_COLUMNS, rows)
-            self._mark_started(connection, pairs)
-            if any(recorded.get(pair) == "not_started" for pair in pairs):
-                for document_id, annotator_id in pairs:
-                    if recorded.get((document_id, annotator_id)) == "not_started":
-                        self._mark_in_progress(connection, document_id, annotator_id)
-            written = self._spans_by_uuid(connection, [row[0] for row in rows])
-            return AddedAcross(written, skipped, started)
-
     def delete_spans_across(self, expected: Sequence[SpanRecord]) -> list[DeletedSpan]:
         """Delete spans of any documents, with the relations that touch them, in one
         transaction; refused (:class:`ConflictError`, nothing deleted) if any is gone or
@@ -454,24 +334,6 @@ _HIT_COLUMNS = 'a.uuid, a.document_id, a.label_id, a.annotator_id, a.start, a."e
 _ON_HIT = (
     'a.document_id = hit.document_id AND a.start < hit.last AND a."end" > hit.first '
     "AND a.status <> 'rejected'"
-)
-_SPAN_COLUMNS = (
-    "uuid",
-    "document_id",
-    "label_id",
-    "annotator_id",
-    "start",
-    "end",
-    "text",
-    "status",
-    "origin",
-    "confidence",
-    "note",
-    "attributes",
-    "entity_id",
-    "created_at",
-    "updated_at",
-    "version",
 )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -24,11 +24,14 @@ from db.store.base import (
     DOC,
     LABEL,
     SPAN,
+    STATE,
     ConflictError,
     SpanError,
     StoreBase,
     chunks,
+    json_text,
     new_uuid,
+    new_uuids,
     span_order,
     span_record,
     span_select,
@@ -40,6 +43,33 @@ from db.tables import (
 )
 
 _POSITION_ORDER = attrgetter("start", "end", "label", "annotator", "uuid")
+# The columns a new span is written with, in the order add_spans_across's rows give them.
+NEW_SPAN_COLUMNS = (
+    "uuid",
+    "document_id",
+    "label_id",
+    "annotator_id",
+    "start",
+    "end",
+    "text",
+    "status",
+    "origin",
+    "confidence",
+    "note",
+    "attributes",
+    "entity_id",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+class AddedAcross(NamedTuple):
+    """What :meth:`SpansMixin.add_spans_across` wrote."""
+
+    spans: list[SpanRecord]
+    skipped: int  # spans the documents already had (or that were given twice)
+    started: set[int]  # documents the annotator had not started, now in progress
 
 
 class SpansMixin(StoreBase):
@@ -274,11 +304,122 @@ class SpansMixin(StoreBase):
 
         With ``skip_existing``, a span identical in annotator, label and offsets to one the
         document already has, in any status, is not added again: a rejected suggestion stays
-        rejected.
+        rejected. A label not in the project is added.
         """
         spans = list(spans)
         if not spans:
             return []
+        added = self.add_spans_across(
+            {document_id: spans}, skip_existing=skip_existing, create_labels=True
+        )
+        return added.spans
+
+    def add_spans_across(
+        self,
+        spans: Mapping[int, Sequence[NewSpan]],
+        *,
+        skip_existing: bool = True,
+        create_labels: bool = False,
+    ) -> AddedAcross:
+        """Add spans to several documents (document id -> spans) in one transaction: all of
+        them, or none (tagging the hits of a corpus search).
+
+        With ``skip_existing``, a span identical in annotator, label and offsets to one its
+        document already has, in any status (a rejected suggestion stays rejected), is not
+        added; one given twice is added once. The spans' covered text is read from the
+        documents; labels and annotators are by name, labels made when ``create_labels``.
+        """
+        wanted = {document_id: list(items) for document_id, items in spans.items() if items}
+        if not wanted:
+            return AddedAcross([], 0, set())
+        with self._write() as connection:
+            texts = dict(self._rows_by_key(connection, DOC, "id", ("id", "text"), sorted(wanted)))
+            missing = sorted(set(wanted) - set(texts))
+            if missing:
+                raise SpanError(f"no document with id {missing[0]}")
+            labels = self._label_ids(connection, create=create_labels)
+            schemas = self._schemas(connection)
+            annotators: dict[str, int] = {}
+            existing: set[tuple[int, int, int, int, int]] = set()
+            if skip_existing:
+                existing.update(
+                    tuple(row)
+                    for row in self._rows_by_key(
+                        connection,
+                        SPAN,
+                        "document_id",
+                        ("document_id", "annotator_id", "label_id", "start", "end"),
+                        sorted(wanted),
+                    )
+                )
+            rows: list[tuple] = []
+            skipped = 0
+            now = utcnow()
+            uuids = iter(new_uuids(sum(len(items) for items in wanted.values())))
+            for document_id, items in sorted(wanted.items()):
+                text = texts[document_id]
+                for span in items:
+                    self._check_status(span.status, span.origin)
+                    if not 0 <= span.start < span.end <= len(text):
+                        raise SpanError(
+                            f"{span.where or 'span'}: {span.start}-{span.end} does not fit "
+                            f"document {document_id} of {len(text)} characters"
+                        )
+                    annotator_id = annotators.get(span.annotator)
+                    if annotator_id is None:
+                        annotator_id = annotators[span.annotator] = self._annotator_id(
+                            connection, span.annotator
+                        )
+                    label_id = labels(span.label)
+                    self._check_attributes(schemas, label_id, span.attributes, span.where)
+                    key = (document_id, annotator_id, label_id, span.start, span.end)
+                    if key in existing:
+                        skipped += 1
+                        continue
+                    existing.add(key)
+                    rows.append(
+                        (
+                            span.uuid or next(uuids),
+                            document_id,
+                            label_id,
+                            annotator_id,
+                            span.start,
+                            span.end,
+                            text[span.start : span.end],
+                            span.status,
+                            span.origin,
+                            span.confidence,
+                            span.note,
+                            json_text(span.attributes),
+                            self._entity_id(connection, span.entity_uuid),
+                            span.created_at or now,
+                            span.updated_at or now,
+                            span.version,
+                        )
+                    )
+            if not rows:
+                return AddedAcross([], skipped, set())
+            pairs = {(row[1], row[3]) for row in rows if row[7] == "accepted"}
+            states = self._rows_by_key(
+                connection,
+                STATE,
+                "document_id",
+                ("document_id", "annotator_id", "status"),
+                sorted({document_id for document_id, _ in pairs}),
+            )
+            recorded = {(d, a): status for d, a, status in states}
+            started = {
+                document_id
+                for document_id, annotator_id in pairs
+                if recorded.get((document_id, annotator_id), "not_started") == "not_started"
+            }
+            self._bulk_insert(connection, SPAN, NEW_SPAN_COLUMNS, rows)
+            self._mark_started(connection, pairs)
+            for document_id, annotator_id in pairs:
+                if recorded.get((document_id, annotator_id)) == "not_started":
+                    self._mark_in_progress(connection, document_id, annotator_id)
+            written = self._spans_by_uuid(connection, [row[0] for row in rows])
+            return AddedAcross(written, skipped, started)
         with self._write() as connection:
             text = connection.execute(select(DOC.c.text).where(DOC.c.id == document_id)).scalar()
             if text is None:
