@@ -23,31 +23,14 @@ from db.store.base import (
     new_uuid,
     new_uuids,
 )
+from db.store.spans import NEW_SPAN_COLUMNS
 from db.tables import (
     SPAN_ORIGINS,
     SPAN_STATUSES,
     utcnow,
 )
 
-SPAN_COLUMNS = (
-    "id",
-    "uuid",
-    "document_id",
-    "label_id",
-    "annotator_id",
-    "start",
-    "end",
-    "text",
-    "status",
-    "origin",
-    "confidence",
-    "note",
-    "attributes",
-    "entity_id",
-    "created_at",
-    "updated_at",
-    "version",
-)
+SPAN_COLUMNS = ("id", *NEW_SPAN_COLUMNS)  # an import writes the ids it chose
 
 
 class ImportSpansMixin(StoreBase):
