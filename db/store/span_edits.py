@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, insert, or_, update
 
 from db.records import DeletedSpan, RelationRecord, SpanRecord
 from db.store.base import (
+    RELATION,
     SPAN,
     ConflictError,
     StoreBase,
@@ -188,14 +189,16 @@ class SpanEditsMixin(StoreBase):
         seen: dict[str, SpanRecord],
     ) -> list[DeletedSpan]:
         deleted = []
-        query, head, tail = built_relation_select()
+        query, _head, _tail = built_relation_select()
         for span_uuid in span_uuids:
             span = self._get_span(connection, span_uuid)
             check_unchanged(span, expected_version, seen.get(span_uuid))
             relations = tuple(
                 RelationRecord(*row)
                 for row in connection.execute(
-                    query.where(or_(head.c.id == span.id, tail.c.id == span.id))
+                    # On the relation's own columns, which are indexed: on the joined
+                    # spans' ids PostgreSQL reads every relation of the project.
+                    query.where(or_(RELATION.c.head_id == span.id, RELATION.c.tail_id == span.id))
                 )
             )
             result = connection.execute(
