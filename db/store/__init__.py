@@ -23,14 +23,18 @@ from db.store.base import (
     new_uuid,
     new_uuids,
 )
+from db.store.corpus import CorpusMixin
 from db.store.documents import DocumentsMixin
 from db.store.entities import EntitiesMixin
 from db.store.exports import ExportMixin
 from db.store.imports import ImportMixin
 from db.store.labels import LabelsMixin
+from db.store.network import NetworkMixin
+from db.store.outlets import OutletsMixin
 from db.store.relations import RelationsMixin
 from db.store.review import ReviewMixin
 from db.store.schemas import SchemaInUseError, SchemasMixin
+from db.store.search import SearchMixin
 from db.store.span_edits import SpanEditsMixin
 from db.store.spans import SpansMixin
 from db.store.suggestions import SuggestionsMixin
@@ -62,6 +66,10 @@ class Store(
     ReviewMixin,
     ImportMixin,
     ExportMixin,
+    SearchMixin,
+    CorpusMixin,
+    OutletsMixin,
+    NetworkMixin,
 ):
     """A project's database. Open one with :meth:`Store.open`; close it with :meth:`close`."""
 

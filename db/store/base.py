@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     Text,
     cast,
+    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -462,3 +463,27 @@ class StoreBase:
             index_elements=keys,
             set_={column: getattr(statement.excluded, column) for column in update_cols},
         )
+
+
+def driver_rows(connection: Connection, statement) -> list[tuple]:
+    """The rows of ``statement`` as the driver's own tuples. Making 100,000 rows into
+    SQLAlchemy's Row objects, then into tuples, costs as much as reading them: for columns
+    of numbers and text, which the drivers return as they are, this skips that."""
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as exc:
+        # as SQLAlchemy's own fetch would: the store turns DBAPIError into its errors
+        raise DBAPIError(str(statement), None, exc) from exc
+    finally:
+        result.close()
+
+
+def outlet_documents(outlets: Sequence[str]):
+    """The ids of the documents whose source (outlet) is one of ``outlets``, as a select;
+    "" stands for documents of no source."""
+    named = [outlet for outlet in outlets if outlet]
+    sources = [DOC.c.source.in_(named)] if named else []
+    if "" in outlets:
+        sources += [DOC.c.source.is_(None), DOC.c.source == ""]
+    return select(DOC.c.id).where(or_(*sources))

@@ -9,6 +9,7 @@ is set only where the article names it ("Source » iranintl"; "Published by The 
 from __future__ import annotations
 
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,7 +183,11 @@ def tag_seed_records(store, corpus: Path, annotator: str = "analyst_a") -> dict[
         if name in existing:
             actors[name] = existing[name]
         else:
-            record = store.add_entity(name, label="Actor", aliases=aliases, type=kind)
+            # The same uuid every time, so that pictures drawn from them repeat exactly.
+            fixed = str(uuid.uuid5(uuid.NAMESPACE_URL, f"dossier:seed-actor:{name}"))
+            record = store.add_entity(
+                name, label="Actor", aliases=aliases, type=kind, entity_uuid=fixed
+            )
             actors[name] = record.uuid
     texts = {name: store.document(ids[name]).text for name in ids}
 
