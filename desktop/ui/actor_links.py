@@ -10,8 +10,6 @@ actor is one command on the undo stack.
 
 from __future__ import annotations
 
-import gc
-
 from PySide6.QtCore import (
     QAbstractListModel,
     QEvent,
@@ -42,7 +40,7 @@ from desktop import commands
 from desktop.commands import short
 from desktop.review.actors import create_actor_from_span
 from desktop.ui.document_view import ACTOR_LABEL
-from desktop.ui.workers import Job
+from desktop.ui.workers import Job, keep_from_collector
 
 LINK_KEY = "Ctrl+K"
 NEW_KEY = "Ctrl+Shift+K"
@@ -402,7 +400,7 @@ class ActorLinks(QObject):
             summaries = self.session.store.actor_summaries(label)
             index = ActorIndex((s.uuid, s.name, s.aliases) for s in summaries)
             self._indexes[key] = (index, {s.uuid: s for s in summaries})
-            _keep_from_collector()
+            keep_from_collector()
         return self._indexes[key]
 
     def show_selected(self, *_args) -> None:
@@ -470,7 +468,7 @@ class ActorLinks(QObject):
             if generation == self._generation:
                 for key, value in built.items():
                     self._indexes.setdefault(key, value)
-                _keep_from_collector()
+                keep_from_collector()
 
         job = Job(work, owner=self)
         job.succeeded.connect(adopt)
@@ -559,13 +557,6 @@ def install_actor_links(window) -> ActorLinks:
     )
     menu.addActions([links.link_action, links.new_action])
     return links
-
-
-def _keep_from_collector() -> None:
-    """Set what exists now (a ranking of 10,000 actors is some 100,000 objects) aside from
-    the cyclic collector, whose passes over it would otherwise hold up a keystroke in the
-    picker now and then. It is freed by reference counting all the same."""
-    gc.freeze()
 
 
 def _action(window, text: str, slot, key: str) -> QAction:

@@ -139,7 +139,7 @@ class Session(QObject):
         self.view.set_spans(spans)
         self.settings.last_document[self.store.url] = document.id
         self.documentOpened.emit(document)
-        QTimer.singleShot(0, lambda: self._load_all_spans(document.id))
+        QTimer.singleShot(0, self, lambda: self._load_all_spans(document.id))
         return True
 
     def _load_all_spans(self, document_id: int) -> None:
@@ -191,7 +191,7 @@ class Session(QObject):
                     self.loaded_relations = None
             # Once the spans are painted: tokenizing in the background would hold up that
             # paint, both wanting the interpreter.
-            QTimer.singleShot(0, lambda: self._start_tokens_of(document_id))
+            QTimer.singleShot(0, self, lambda: self._start_tokens_of(document_id))
 
         job = Job(load, owner=self)
         job.succeeded.connect(loaded)
