@@ -4,9 +4,12 @@ claim's source and what it is about) drawn as relations, the claim selected.
 
     python packaging/make_screenshot.py [--corpus ../shared/corpus] [--out packaging/screenshot.png]
     python packaging/make_screenshot.py --records [--out packaging/records.png]
+    python packaging/make_screenshot.py --views   (packaging/timeline.png and network.png)
 
 Runs offscreen (no display needed); imports the seed corpus and both analysts' tags into a
-temporary project and shows analyst A's spans on the first article.
+temporary project and shows analyst A's spans on the first article. ``--views`` tags the
+events and claims read from the seed articles (tests/corpus/seed_records.py) and takes the
+timeline (the window, an event open) and the actor network.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--records", action="store_true", help="the records screenshot")
+    parser.add_argument("--views", action="store_true", help="the timeline and network ones")
     args = parser.parse_args()
+    if args.views:
+        views(args.corpus, ROOT / "packaging")
+        return
     if args.records:
         records(args.corpus, args.out or ROOT / "packaging" / "records.png")
         return
@@ -148,6 +155,64 @@ def records(corpus: Path, out: Path) -> None:
         window.close()
         launcher.store.close()
     print(f"wrote {out}")
+
+
+def views(corpus: Path, folder_out: Path) -> None:
+    """The timeline (in the window, an event chosen and open in its article) and the actor
+    network of the seed articles' events and claims."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["DOSSIER_HOME"] = str(Path(folder) / "home")
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication
+
+        from db.store import Store
+        from desktop.settings import Settings
+        from desktop.ui.app import create_window
+        from tests.corpus.seed_records import tag_seed_records
+
+        location = str(Path(folder) / "views.db")
+        with Store.open(location) as store:
+            tag_seed_records(store, corpus)
+        launcher, window = create_window(location, Settings(annotator="analyst_a", font_size=11))
+        window.resize(1500, 950)
+        window.show()
+        app = QApplication.instance()
+
+        def settle(seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                app.processEvents()
+                time.sleep(0.01)
+
+        settle(2)
+        window.timeline_dock.show()
+        settle(3)
+        panel = window.timeline_dock.panel
+        for field, value in ((panel.since_edit, "2024-01"), (panel.until_edit, "2024-02")):
+            QTest.keyClicks(field, value)  # the weeks of the strike on Abu Baqir al-Saadi
+            QTest.keyClick(field, Qt.Key.Key_Return)
+        settle(2)
+        chart = panel.chart
+        chart.setFocus()
+        for key in [Qt.Key.Key_Right] * 3 + [Qt.Key.Key_Return]:  # to an event, and open it
+            QTest.keyClick(chart, key)
+        settle(2)
+        window.grab().save(str(folder_out / "timeline.png"))
+        window.network_dock.show()
+        dock = window.network_dock.dock
+        dock.setFloating(True)  # room for the graph and its list
+        dock.resize(1500, 760)
+        settle(4)
+        graph = window.network_dock.panel.graph
+        us = next(item for item in graph.nodes.values() if item.node.name == "United States")
+        point = graph.mapFromScene(us.sceneBoundingRect().center())
+        QTest.mouseClick(graph.viewport(), Qt.MouseButton.LeftButton, pos=point)  # its records
+        settle(2)
+        dock.grab().save(str(folder_out / "network.png"))
+        window.close()
+        launcher.store.close()
+    print(f"wrote {folder_out / 'timeline.png'} and {folder_out / 'network.png'}")
 
 
 if __name__ == "__main__":

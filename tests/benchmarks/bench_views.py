@@ -2,14 +2,15 @@
 the actor network, over a project of 10,000 generated articles (about 50 MB of text) with
 100,000 events (tests/benchmarks/views_data.py).
 
-Each part lives in ``views_<part>.py`` and returns rows (what, Dossier's seconds, the
+Each part lives in ``views_<part>.py`` (search, the search panel, timeline, network,
+outlets) and returns rows (what, Dossier's seconds, the
 baseline's seconds, a note); this prints each as a ratio. The baseline, measured in the same
 run, is the least the same result needs from the database (its raw index query, or the raw
 rows) and the plain tool that would work on them. Targets (issue 13): the first screen of
 hits within 200 ms and all hits within 2 s; 1,000 hits tagged in one action within 1 s; the
 timeline and the network of 100,000 events drawn within 1 s.
 
-    .venv/bin/python tests/benchmarks/bench_views.py [--quick] [--only search,tag,timeline,network]
+    .venv/bin/python tests/benchmarks/bench_views.py [--quick] [--only search,panel,timeline,network,outlets]
         [--work DIR] [--pg URL]
 
 ``--quick`` uses 500 articles and 5,000 events (a check that the script runs).
@@ -33,8 +34,10 @@ from tests.benchmarks.views_data import build_project  # noqa: E402
 
 PARTS = {
     "search": "tests.benchmarks.views_search",
+    "panel": "tests.benchmarks.views_search_panel",
     "timeline": "tests.benchmarks.views_timeline",
     "network": "tests.benchmarks.views_network",
+    "outlets": "tests.benchmarks.views_outlets",
 }
 
 
