@@ -179,6 +179,12 @@ class MainWindow(QMainWindow):
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(50)
         self._count_timer.timeout.connect(self._refresh_label_counts)
+        # An edit across the corpus (search hits tagged, or that undone) changes the span
+        # counts of documents not open: the list counts them again, once for the whole edit.
+        self._elsewhere_timer = QTimer(self)
+        self._elsewhere_timer.setSingleShot(True)
+        self._elsewhere_timer.setInterval(50)
+        self._elsewhere_timer.timeout.connect(self.refresh_span_counts)
 
         self.palette.set_labels(self.session.labels)
         self.spans.model.set_labels(self.session.labels)
@@ -657,6 +663,8 @@ class MainWindow(QMainWindow):
                 self.spans.model.remove(record.uuid)
         for span_uuid in change.removed if here else ():
             self.spans.model.remove(span_uuid)
+        if not here and (change.added or change.removed):
+            self._elsewhere_timer.start()
         if change.status is not None:
             if here:
                 self.header.show_status(change.status)

@@ -5,6 +5,7 @@ checked ones or the current one as one undoable change, checked in the database.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -106,9 +107,14 @@ def test_a_name_spelled_otherwise_is_found_and_all_hits_tagged(qtbot, project, o
     assert [(d, a, b, t) for d, a, b, t, _ in tagged] == expected
     assert all("Actor (me)" in text for text in row_texts(panel, SPANS))
     assert "Tagged 22 hits as Actor" in window.statusBar().currentMessage()
+    # The document list counts the new spans of the documents not open too.
+    listed = window.documents.model.summary
+    per_document = Counter(d for d, *_ in expected)
+    qtbot.waitUntil(lambda: all(listed(d).span_count == n for d, n in per_document.items()))
 
     qtbot.keyClick(panel.table, Qt.Key.Key_Z, CTRL)  # one undo: every hit
     assert spans_of(project, "Actor") == []
+    qtbot.waitUntil(lambda: all(listed(d).span_count == 0 for d in per_document))
     assert not any("(me)" in text for text in row_texts(panel, SPANS))
     qtbot.keyClick(panel.table, Qt.Key.Key_Z, CTRL | SHIFT)
     assert spans_of(project, "Actor") == tagged  # the same spans, the same uuids
