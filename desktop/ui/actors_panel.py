@@ -51,6 +51,7 @@ from db.records import ActorMention, ActorSummary
 from db.store import StoreError
 from desktop.review import actors as edits
 from desktop.ui.actors_dock import FIND_ACTOR_KEY
+from desktop.ui.table_models import ListTableModel
 from desktop.ui.workers import Job
 
 REFRESH_DELAY = 300  # ms after a span edit before the counts are read again
@@ -247,39 +248,27 @@ class ActorTableModel(QAbstractTableModel):
         return ordered
 
 
-class MentionTableModel(QAbstractTableModel):
+class MentionTableModel(ListTableModel):
     """An adapter over an actor's mentions: the document, the words before, the mention
     (bold) and the words after."""
 
+    COLUMNS = MENTION_COLUMNS
+
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._mentions: list[ActorMention] = []
         self._bold = QFont()
         self._bold.setBold(True)
 
     def set_mentions(self, mentions: Sequence[ActorMention]) -> None:
-        self.beginResetModel()
-        self._mentions = list(mentions)
-        self.endResetModel()
+        self.set_items(mentions)
 
     def mention_at(self, row: int) -> ActorMention:
-        return self._mentions[row]
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(self._mentions)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(MENTION_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return MENTION_COLUMNS[section]
-        return None
+        return self.items[row]
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        mention = self._mentions[index.row()]
+        mention = self.items[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == DOCUMENT:
@@ -304,59 +293,47 @@ class MentionTableModel(QAbstractTableModel):
         return None
 
 
-class ProposalTableModel(QAbstractTableModel):
+class ProposalTableModel(ListTableModel):
     """An adapter over the proposed groups of spellings, best first."""
+
+    COLUMNS = PROPOSAL_COLUMNS
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._proposals: list = []
         self._names: dict[str, str] = {}  # actor uuid: name, for the Actors column
 
     def set_proposals(self, proposals: Sequence, actor_names: dict[str, str]) -> None:
         self.beginResetModel()
-        self._proposals = list(proposals)
+        self.items = list(proposals)
         self._names = dict(actor_names)
         self.endResetModel()
 
     def set_actor_names(self, actor_names: dict[str, str]) -> None:
         self._names = dict(actor_names)
-        if self._proposals:
-            self.dataChanged.emit(
-                self.index(0, ACTORS), self.index(len(self._proposals) - 1, ACTORS)
-            )
+        if self.items:
+            self.dataChanged.emit(self.index(0, ACTORS), self.index(len(self.items) - 1, ACTORS))
 
     def proposal_at(self, row: int):
-        return self._proposals[row]
+        return self.items[row]
 
     def proposals(self) -> list:
-        return list(self._proposals)
+        return list(self.items)
 
     def remove(self, proposal) -> None:
-        for row, each in enumerate(self._proposals):
+        for row, each in enumerate(self.items):
             if each is proposal:
                 self.beginRemoveRows(QModelIndex(), row, row)
-                del self._proposals[row]
+                del self.items[row]
                 self.endRemoveRows()
                 return
 
     def actor_names(self, proposal) -> list[str]:
         return [self._names.get(uuid, "(an actor since removed)") for uuid in proposal.entity_uuids]
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(self._proposals)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(PROPOSAL_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return PROPOSAL_COLUMNS[section]
-        return None
-
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        proposal = self._proposals[index.row()]
+        proposal = self.items[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == NAMES:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QPointF,
@@ -85,6 +84,7 @@ from desktop.corpus.network import (
 )
 from desktop.corpus.records import ClaimItem, RecordFilter
 from desktop.ui.corpus_docks import open_evidence
+from desktop.ui.table_models import ListTableModel
 from desktop.ui.workers import Job
 
 SEED = 13  # the layout's seed: the same records give the same picture every time
@@ -156,39 +156,24 @@ def parse_day(text: str, last: bool):
 # --- the records listed ---------------------------------------------------------------------
 
 
-class RecordTableModel(QAbstractTableModel):
+class RecordTableModel(ListTableModel):
     """An adapter over the records of a node or a link."""
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._records: list = []
+    COLUMNS = RECORD_COLUMNS
 
     def set_records(self, records) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self.endResetModel()
+        self.set_items(records)
 
     def record(self, row: int):
-        return self._records[row]
+        return self.items[row]
 
     def records_listed(self) -> tuple[str, ...]:
-        return tuple(record.span_uuid for record in self._records)
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(RECORD_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return RECORD_COLUMNS[section]
-        return None
+        return tuple(record.span_uuid for record in self.items)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        item = self._records[index.row()]
+        item = self.items[index.row()]
         column = index.column()
         claim = isinstance(item, ClaimItem)
         if role == Qt.ItemDataRole.DisplayRole:

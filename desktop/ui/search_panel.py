@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.corpus_docks import open_evidence
+from desktop.ui.table_models import ListTableModel
 from desktop.ui.workers import Job
 
 CHECK, LEFT, HIT, RIGHT, DOCUMENT, SPANS = range(6)
@@ -35,16 +36,17 @@ TYPING_PAUSE = 250  # ms after the last key before a search starts (Enter starts
 # --- the model -------------------------------------------------------------------------------
 
 
-class HitTableModel(QAbstractTableModel):
+class HitTableModel(ListTableModel):
     """An adapter over the hits found so far (desktop.corpus.search.Hit), with which of them
     are checked and the spans now on each (kept in step with every edit)."""
+
+    COLUMNS = HEADERS
 
     #: the checked hits changed (how many are checked)
     checkedChanged = Signal(int)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.hits: list = []
         self._spans: list[tuple] = []  # per row: the spans on the hit now (HitSpan-like)
         self._checked: set[int] = set()
         self._rows_of: dict[int, list[int]] = {}  # document id -> its rows
@@ -53,9 +55,14 @@ class HitTableModel(QAbstractTableModel):
 
     # --- public API --------------------------------------------------------------------------
 
+    @property
+    def hits(self) -> list:
+        """The hits found so far, one per row."""
+        return self.items
+
     def clear(self) -> None:
         self.beginResetModel()
-        self.hits, self._spans, self._rows_of = [], [], {}
+        self.items, self._spans, self._rows_of = [], [], {}
         self._checked.clear()
         self.endResetModel()
         self.checkedChanged.emit(0)
@@ -63,10 +70,10 @@ class HitTableModel(QAbstractTableModel):
     def append(self, batch: Sequence) -> None:
         if not batch:
             return
-        first = len(self.hits)
+        first = len(self.items)
         self.beginInsertRows(QModelIndex(), first, first + len(batch) - 1)
         for row, hit in enumerate(batch, start=first):
-            self.hits.append(hit)
+            self.items.append(hit)
             self._spans.append(tuple(hit.spans))
             self._rows_of.setdefault(hit.document_id, []).append(row)
         self.endInsertRows()
@@ -75,14 +82,14 @@ class HitTableModel(QAbstractTableModel):
         return len(self._rows_of)
 
     def checked_hits(self) -> list:
-        return [self.hits[row] for row in sorted(self._checked)]
+        return [self.items[row] for row in sorted(self._checked)]
 
     def is_checked(self, row: int) -> bool:
         return row in self._checked
 
     def toggle(self, rows: Sequence[int]) -> None:
         """Space: check the rows, or uncheck them when all of them are checked already."""
-        rows = [row for row in rows if 0 <= row < len(self.hits)]
+        rows = [row for row in rows if 0 <= row < len(self.items)]
         if not rows:
             return
         if all(row in self._checked for row in rows):
@@ -109,7 +116,7 @@ class HitTableModel(QAbstractTableModel):
         records = change.added + change.updated
         edited = removed | {record.uuid for record in records}
         for row in rows:
-            hit = self.hits[row]
+            hit = self.items[row]
             spans = [span for span in self._spans[row] if span.uuid not in edited]
             spans += [
                 HitSpan(record.uuid, record.label, record.annotator, record.start, record.end)
@@ -124,17 +131,6 @@ class HitTableModel(QAbstractTableModel):
 
     # --- Qt overrides ------------------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(self.hits)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if index.column() == CHECK:
@@ -145,7 +141,7 @@ class HitTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        hit = self.hits[row]
+        hit = self.items[row]
         if role == Qt.ItemDataRole.DisplayRole:
             if column == LEFT:
                 return hit.left

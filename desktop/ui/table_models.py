@@ -1,0 +1,44 @@
+"""A table model over a list: one row per item under fixed column titles. The panels'
+tables (an actor's mentions, proposed spellings, search hits, a network's records) say only
+what each cell shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+
+
+class ListTableModel(QAbstractTableModel):
+    """``items`` as rows and ``COLUMNS`` as the column titles; a subclass sets ``COLUMNS``
+    and defines ``data``."""
+
+    COLUMNS: Sequence[str] = ()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.items: list[Any] = []
+
+    # --- public API --------------------------------------------------------------------------
+
+    def set_items(self, items: Iterable[Any]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def item_at(self, row: int) -> Any:
+        return self.items[row]
+
+    # --- Qt overrides ------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
