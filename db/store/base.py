@@ -487,3 +487,20 @@ def outlet_documents(outlets: Sequence[str]):
     if "" in outlets:
         sources += [DOC.c.source.is_(None), DOC.c.source == ""]
     return select(DOC.c.id).where(or_(*sources))
+
+
+def span_conditions(
+    statuses: Sequence[str], annotator_ids: Sequence[int] | None
+) -> Callable[[Any], list]:
+    """A function giving, for the span table or an alias of it, the conditions that keep
+    spans of ``statuses`` by ``annotator_ids`` (empty statuses, or None: any)."""
+
+    def passing(span) -> list:
+        conditions = []
+        if statuses:
+            conditions.append(span.c.status.in_(list(statuses)))
+        if annotator_ids is not None:
+            conditions.append(span.c.annotator_id.in_(list(annotator_ids)))
+        return conditions
+
+    return passing

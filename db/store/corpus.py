@@ -24,6 +24,7 @@ from db.store.base import (
     StoreBase,
     driver_rows,
     outlet_documents,
+    span_conditions,
 )
 
 SPAN_IDS_AT_ONCE = 5000  # span ids per read; a read names them thrice
@@ -96,14 +97,8 @@ class CorpusMixin(StoreBase):
             if annotators and not annotator_ids:
                 return rows
 
-            def passing(span) -> list:
-                """The conditions on annotator and status, for the spans and their tails."""
-                conditions = []
-                if statuses:
-                    conditions.append(span.c.status.in_(list(statuses)))
-                if annotators:
-                    conditions.append(span.c.annotator_id.in_(annotator_ids))
-                return conditions
+            # the conditions on annotator and status, for the spans and their tails
+            passing = span_conditions(statuses, annotator_ids if annotators else None)
 
             heads = [SPAN.c.label_id.in_(label_ids), *passing(SPAN)]
             if span_ids is not None:

@@ -27,6 +27,7 @@ from db.store.base import (
     StoreBase,
     driver_rows,
     outlet_documents,
+    span_conditions,
 )
 
 # (the role the link starts from, the roles that may stand for it, the role it points at,
@@ -201,13 +202,7 @@ class NetworkMixin(StoreBase):
             if not annotator_ids:
                 return None
 
-        def passing(span) -> list:
-            conditions = []
-            if statuses:
-                conditions.append(span.c.status.in_(list(statuses)))
-            if annotators:
-                conditions.append(span.c.annotator_id.in_(annotator_ids))
-            return conditions
+        passing = span_conditions(statuses, annotator_ids if annotators else None)
 
         return _Heads([SPAN.c.label_id.in_(label_ids), *passing(SPAN)], passing)
 
