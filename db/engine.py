@@ -12,6 +12,7 @@ migration files, which costs no import (Alembic takes most of a second to import
 from __future__ import annotations
 
 import re
+import secrets
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
+
+from db.triggers import install_sqlite_triggers
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -135,8 +138,66 @@ def _on_sqlite_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def create_project_engine(url: str) -> Engine:
-    """An engine for ``url`` with Dossier's connection settings (no migration)."""
+class Identity:
+    """Who a store's connections work as: the annotator's name (``actor``, None when
+    unknown) and the store's ``session`` (12 hex characters). Read by each new connection,
+    so that changing ``actor`` and renewing the connections takes effect."""
+
+    def __init__(self, actor: str | None = None, session: str | None = None):
+        self.actor = actor
+        self.session = session or secrets.token_hex(6)
+
+
+def _on_connect_identity(identity: Identity, dbapi_connection, dialect: str) -> None:
+    if dialect == "sqlite":
+        install_sqlite_triggers(dbapi_connection, identity.actor)
+        return
+    # What the history triggers record as the actor, and what notifications name as the
+    # session (so that a window drops its own); once per connection, not per transaction.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT set_config('dossier.actor', %s, false), "
+            "set_config('application_name', %s, false)",
+            (identity.actor or "", f"dossier {identity.session}"),
+        )
+    finally:
+        cursor.close()
+    # psycopg begins a transaction for the statement; the settings are the session's.
+    dbapi_connection.commit()
+
+
+def attach_identity(engine: Engine, identity: Identity) -> None:
+    """Make every new connection of ``engine`` work as ``identity``."""
+    dialect = engine.dialect.name
+
+    def on_connect(dbapi_connection, _record) -> None:
+        _on_connect_identity(identity, dbapi_connection, dialect)
+
+    event.listen(engine, "connect", on_connect)
+
+
+def renew_identity(engine: Engine, identity: Identity) -> None:
+    """Bring the connections of ``engine`` to ``identity`` after it changed (or after the
+    schema was created): the pool is emptied, except that an in-memory SQLite database,
+    which lives in its one connection, gets its triggers made again on it."""
+    if isinstance(engine.pool, StaticPool):
+        with engine.connect() as connection:
+            _on_connect_identity(identity, connection.connection.dbapi_connection, "sqlite")
+        return
+    engine.dispose()
+
+
+def create_project_engine(url: str, *, identity: Identity | None = None) -> Engine:
+    """An engine for ``url`` with Dossier's connection settings (no migration); with
+    ``identity``, its connections record history as that actor (:func:`attach_identity`)."""
+    engine = _create_project_engine(url)
+    if identity is not None:
+        attach_identity(engine, identity)
+    return engine
+
+
+def _create_project_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_path(url)
@@ -350,7 +411,11 @@ def _engine(url: str, parsed: URL, where: str) -> Engine:
 
 
 def open_engine(
-    path_or_url: str | Path, *, create: bool = True, take_over_empty: bool = False
+    path_or_url: str | Path,
+    *,
+    create: bool = True,
+    take_over_empty: bool = False,
+    identity: Identity | None = None,
 ) -> OpenedDatabase:
     """Open a project database, creating or migrating it to the current schema.
 
@@ -364,6 +429,9 @@ def open_engine(
     :class:`DatabaseError` for anything else that cannot be opened (a folder, a file or
     database that is not Dossier's, a missing driver, an unreachable server); the message
     names the project, never with its password, and nothing is modified.
+
+    With ``identity``, every connection records history as its actor (see
+    :func:`attach_identity`).
     """
     url, parsed, where = _parse(path_or_url)
     path = _sqlite_path(url)
@@ -372,6 +440,8 @@ def open_engine(
     if path is not None:
         revision = _sqlite_revision_or_create(path, create, take_over_empty)
     engine = _engine(url, parsed, where)
+    if identity is not None:
+        attach_identity(engine, identity)
     try:
         try:
             with engine.connect() as connection:
@@ -393,6 +463,10 @@ def open_engine(
                 if path is not None and revision is not None:
                     backup = backup_sqlite(path, revision)
                 upgrade(engine)
+                if identity is not None:
+                    # The connections made before the history table existed have no
+                    # triggers on SQLite.
+                    renew_identity(engine, identity)
         except (DBAPIError, sqlite3.Error, OSError) as exc:
             raise DatabaseError(
                 f"{where}: cannot bring the schema up to date: {_driver_message(exc, parsed)}"

@@ -341,3 +341,35 @@ class ExportDocument:
     relations: list[RelationRecord]
     states: list[DocumentStateRecord]
     reviews: list[ReviewDecisionRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One recorded change of one row (``db.store.history``): who made it, when, and the
+    whole row before and after (column name → value; None before an insert and after a
+    delete). ``key`` is the row's uuid, or a label's id as text."""
+
+    id: int
+    at: str
+    actor: str | None  # the annotator Dossier worked as; None for a change made outside it
+    login: str | None  # the PostgreSQL login; None on SQLite
+    kind: str  # span, relation, label, review
+    op: str  # insert, update, delete
+    key: str
+    document_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What restoring a version from the history changed, for a window to redraw."""
+
+    document_id: int | None
+    added: tuple[SpanRecord, ...] = ()  # spans brought back
+    updated: tuple[SpanRecord, ...] = ()  # spans put back to an earlier state
+    removed: tuple[str, ...] = ()  # uuids of spans deleted (restoring "before" an insert)
+    relations_added: tuple[RelationRecord, ...] = ()
+    relations_removed: tuple[str, ...] = ()  # relation uuids
+    labels_changed: bool = False
+    reviews_changed: bool = False

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Identity,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 SPAN_STATUSES = ("suggested", "accepted", "rejected")
@@ -193,3 +203,45 @@ class DocumentState(SQLModel, table=True):
     annotator_id: int = Field(foreign_key="annotator.id", ondelete="CASCADE", primary_key=True)
     status: str = Field(default="not_started", max_length=12)
     updated_at: str = Field(default_factory=utcnow, max_length=40)
+
+
+class History(SQLModel, table=True):
+    """One changed row of a span, relation, label or review decision: who, when, and the
+    whole row before and after. Written by triggers (``db.triggers``), never updated, and
+    without foreign keys, so that it outlives what it describes."""
+
+    __tablename__ = "history"
+    __table_args__ = (
+        Index("ix_history_document_id", "document_id", "id"),
+        Index("ix_history_key", "key", "id"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), Identity(), primary_key=True
+        ),
+    )
+    at: str = Field(max_length=40)
+    # The annotator Dossier worked as; NULL for a change made outside Dossier.
+    actor: str | None = Field(default=None, sa_type=Text)
+    login: str | None = Field(default=None, sa_type=Text)  # PostgreSQL's session_user
+    kind: str = Field(max_length=20)  # span, relation, label, review
+    op: str = Field(max_length=10)  # insert, update, delete
+    key: str = Field(sa_type=Text)  # the row's uuid; a label's id
+    document_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Presence(SQLModel, table=True):
+    """Who has which document open, written by each window's listening connection
+    (PostgreSQL only); a row whose ``pid`` is no live backend is stale."""
+
+    __tablename__ = "presence"
+
+    session: str = Field(primary_key=True, max_length=40)
+    annotator: str = Field(sa_type=Text)
+    document_id: int | None = None
+    pid: int
+    seen_at: str = Field(default_factory=utcnow, max_length=40)

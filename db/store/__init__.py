@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from db.engine import open_engine
+from db.engine import Identity, open_engine
 from db.store.actor_names import ActorNamesMixin
 from db.store.base import (
     ConflictError,
     LabelInUseError,
+    NotAllowedError,
     SpanError,
     StoreError,
     UnavailableError,
@@ -27,10 +28,12 @@ from db.store.corpus import CorpusMixin
 from db.store.documents import DocumentsMixin
 from db.store.entities import EntitiesMixin
 from db.store.exports import ExportMixin
+from db.store.history import HistoryMixin
 from db.store.imports import ImportMixin
 from db.store.labels import LabelsMixin
 from db.store.network import NetworkMixin
 from db.store.outlets import OutletsMixin
+from db.store.presence import PresenceMixin
 from db.store.relations import RelationsMixin
 from db.store.review import ReviewMixin
 from db.store.schemas import SchemaInUseError, SchemasMixin
@@ -38,10 +41,12 @@ from db.store.search import SearchMixin
 from db.store.span_edits import SpanEditsMixin
 from db.store.spans import SpansMixin
 from db.store.suggestions import SuggestionsMixin
+from db.store.team import TeamMixin
 
 __all__ = [
     "ConflictError",
     "LabelInUseError",
+    "NotAllowedError",
     "SchemaInUseError",
     "SpanError",
     "Store",
@@ -70,22 +75,34 @@ class Store(
     CorpusMixin,
     OutletsMixin,
     NetworkMixin,
+    HistoryMixin,
+    PresenceMixin,
+    TeamMixin,
 ):
     """A project's database. Open one with :meth:`Store.open`; close it with :meth:`close`."""
 
     @classmethod
     def open(
-        cls, path_or_url: str | Path, *, create: bool = True, take_over_empty: bool = False
+        cls,
+        path_or_url: str | Path,
+        *,
+        create: bool = True,
+        take_over_empty: bool = False,
+        actor: str | None = None,
     ) -> Store:
         """Open (creating or migrating) the project at a path or SQLAlchemy URL.
 
         With ``create`` false a missing project is :class:`db.engine.NoProjectError`
         instead of a new, empty one. An SQLite file that exists but holds no tables is
         :class:`db.engine.EmptyDatabaseError` unless ``take_over_empty`` (the user agreed
-        to make it a project).
+        to make it a project). ``actor`` is the annotator name the history records the
+        store's changes as (:meth:`set_actor` changes it).
         """
-        opened = open_engine(path_or_url, create=create, take_over_empty=take_over_empty)
-        store = cls(opened.engine, backup=opened.backup)
+        identity = Identity(actor)
+        opened = open_engine(
+            path_or_url, create=create, take_over_empty=take_over_empty, identity=identity
+        )
+        store = cls(opened.engine, backup=opened.backup, identity=identity)
         if opened.created:
             store._seed_labels()
         return store

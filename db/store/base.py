@@ -1,4 +1,5 @@
-"""The store's foundations: its errors, the table handles, row readers and transactions.
+"""The store's foundations: the table handles, row readers and transactions (its errors are
+in ``db.store.errors``, and imported from here as well).
 
 Every module of the store builds on these; ``db.store.Store`` puts them together.
 """
@@ -25,20 +26,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
-    DataError,
     DBAPIError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    ProgrammingError,
 )
 
+from db.engine import Identity, renew_identity
 from db.records import (
     DocumentRecord,
     LabelRecord,
     SpanRecord,
 )
 from db.schema import LabelSchema
+from db.store.errors import (  # noqa: F401  (the store's modules import them from here)
+    ConflictError,
+    LabelInUseError,
+    NotAllowedError,
+    SpanError,
+    StoreError,
+    UnavailableError,
+    first_line,
+    not_allowed,
+    read_failure,
+    unavailable,
+    write_failure,
+)
 from db.tables import (
     Annotation,
     Annotator,
@@ -63,94 +73,6 @@ STATE = DocumentState.__table__
 
 CHUNK = 500  # ids per IN (...) clause: well inside every database's parameter limit
 Progress = Callable[[int, int], None]
-
-
-class StoreError(Exception):
-    """A write that the store refused; the message says why. Nothing was written."""
-
-
-class SpanError(StoreError):
-    """A span that does not fit its document (offsets, covered text, label, status)."""
-
-
-class ConflictError(StoreError):
-    """The span was changed or deleted by someone else since it was read."""
-
-
-class UnavailableError(StoreError):
-    """The database could not be read or written: a read-only file or folder, a full disk,
-    a lock held too long, a lost connection. Nothing was written; the same action may
-    succeed when retried once the cause is gone. The message says the cause in plain words."""
-
-    def __init__(self, message: str, *, retry: bool = True):
-        super().__init__(message)
-        self.retry = retry
-
-
-# What the databases say, and what it means to an analyst.
-_CAUSES = (
-    ("readonly database", "the project file is read-only"),
-    ("read-only transaction", "the database server accepts no writes (read-only)"),
-    ("unable to open database file", "the project's file or folder cannot be opened or written"),
-    ("disk is full", "the disk is full"),
-    ("could not extend file", "the database server's disk is full"),
-    ("no space left", "the disk is full"),
-    ("database is locked", "another program holds the project locked"),
-    ("disk i/o error", "the disk reported an error"),
-    ("permission denied", "permission to the database was denied"),
-)
-
-
-def first_line(exc: BaseException) -> str:
-    """The driver's own message of a database error, first line only."""
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def unavailable(exc: BaseException) -> UnavailableError:
-    """The plain-words :class:`UnavailableError` for a driver's or the system's failure."""
-    first = first_line(exc)
-    lowered = str(getattr(exc, "orig", None) or exc).lower()
-    for needle, meaning in _CAUSES:
-        if needle in lowered:
-            return UnavailableError(f"{meaning} ({first})")
-    if isinstance(exc, (InterfaceError, OperationalError)) or "connection" in lowered:
-        return UnavailableError(f"the connection to the database was lost ({first})")
-    return UnavailableError(f"the database failed ({first})")
-
-
-def read_failure(exc: DBAPIError) -> StoreError:
-    """What a failed read tells the analyst: the database refused the statement, or it
-    could not be reached (:func:`unavailable`)."""
-    if isinstance(exc, (DataError, IntegrityError, ProgrammingError)):
-        return StoreError(f"the database refused: {first_line(exc)}")
-    return unavailable(exc)
-
-
-def write_failure(exc: DBAPIError) -> StoreError:
-    """What a failed write tells the analyst; nothing of it was written.
-
-    A unique key another session took first is a :class:`ConflictError`; a value or
-    statement the database refuses, a :class:`StoreError`; a database that cannot be
-    written or reached, :func:`unavailable`.
-    """
-    if isinstance(exc, IntegrityError):
-        return ConflictError(
-            "another session wrote the same thing at the same time; nothing was changed "
-            f"({first_line(exc)})"
-        )
-    if isinstance(exc, (DataError, ProgrammingError)):
-        return StoreError(f"the database refused the change: {first_line(exc)}")
-    return unavailable(exc)
-
-
-class LabelInUseError(StoreError):
-    """A label still has spans; say what to do with them."""
-
-    def __init__(self, label: str, count: int):
-        super().__init__(f"label {label!r} is used by {count} span(s)")
-        self.label = label
-        self.count = count
 
 
 def content_hash(text: str) -> str:
@@ -280,18 +202,20 @@ def span_content(span: SpanRecord) -> tuple:
     )
 
 
-def check_unchanged(
-    current: SpanRecord, expected_version: int | None, expected: SpanRecord | None
-) -> None:
+def check_unchanged(current: SpanRecord, expected_version, expected, mine=None) -> None:
     """Refuse to write over a span that changed since the caller saw it, by version or by
-    content (undo and redo compare content: undoing a later edit moves the version on)."""
+    content (undo and redo compare content: undoing a later edit moves the version on).
+    The refusal carries the span now and ``mine()``, what the write would have made."""
     if expected_version is not None and current.version != expected_version:
-        raise ConflictError(
+        reason = (
             f"span {current.uuid} was changed elsewhere (version {current.version}, "
             f"expected {expected_version})"
         )
-    if expected is not None and span_content(current) != span_content(expected):
-        raise ConflictError(f"span “{current.text[:40]}” was changed elsewhere since")
+    elif expected is not None and span_content(current) != span_content(expected):
+        reason = f"span “{current.text[:40]}” was changed elsewhere since"
+    else:
+        return
+    raise ConflictError(reason, span_uuid=current.uuid, theirs=current, mine=mine and mine())
 
 
 def relation_select():
@@ -365,10 +289,30 @@ def _copy_rows(connection: Connection, table, columns: Sequence[str], rows: Sequ
 class StoreBase:
     """The engine, its transactions and bulk writes: what every part of the store uses."""
 
-    def __init__(self, engine: Engine, *, backup: Path | None = None):
+    def __init__(
+        self, engine: Engine, *, backup: Path | None = None, identity: Identity | None = None
+    ):
         self.engine = engine
         self.backup = backup
         self.url = engine.url.render_as_string(hide_password=True)
+        # Who the history records as making this store's changes; an engine made without
+        # it (not through Store.open) records its changes with no actor.
+        self._identity = identity or Identity()
+
+    @property
+    def actor(self) -> str | None:
+        """The annotator name this store's changes are recorded as (None: unknown)."""
+        return self._identity.actor
+
+    @property
+    def session(self) -> str:
+        """12 hex characters naming this store among the sessions on the database."""
+        return self._identity.session
+
+    def set_actor(self, name: str | None) -> None:
+        """Record the changes from now on as ``name``'s (the connections are renewed)."""
+        self._identity.actor = name
+        renew_identity(self.engine, self._identity)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -424,7 +368,13 @@ class StoreBase:
         """
         if not rows:
             return
-        if not conflict and connection.dialect.name == "postgresql":
+        # PostgreSQL refuses COPY where row-level security applies (a team member, db.team)
+        row_security = "SELECT row_security_active(%s)"
+        if (
+            not conflict
+            and connection.dialect.name == "postgresql"
+            and not connection.exec_driver_sql(row_security, (table.name,)).scalar()
+        ):
             _copy_rows(connection, table, columns, rows)
             return
         quote = connection.dialect.identifier_preparer.quote

@@ -11,12 +11,15 @@ nothing: one refusal, or a crash, leaves every span as it was.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from db.records import DeletedSpan, RelationRecord, SpanRecord
 from db.store.base import (
+    ANNOTATOR,
+    LABEL,
     RELATION,
     SPAN,
     ConflictError,
@@ -91,8 +94,17 @@ class SpanEditsMixin(StoreBase):
         changes: dict[str, Any],
         schemas: dict | None = None,
     ) -> SpanRecord:
-        current = self._get_span(connection, span_uuid)
-        check_unchanged(current, expected_version, expected)
+        try:
+            current = self._get_span(connection, span_uuid)
+        except ConflictError as exc:  # deleted: mine is the span as seen, changed
+            exc.mine = self._planned(connection, expected, changes)
+            raise
+        check_unchanged(
+            current,
+            expected_version,
+            expected,
+            lambda: self._planned(connection, expected or current, changes),
+        )
         values = dict(changes)
         if "note" in values:
             self._check_note(values["note"])
@@ -134,12 +146,46 @@ class SpanEditsMixin(StoreBase):
             .values(**values)
         )
         if result.rowcount != 1:
-            raise ConflictError(f"span {span_uuid} was changed elsewhere")
+            raise ConflictError(
+                f"span {span_uuid} was changed elsewhere",
+                span_uuid=span_uuid,
+                theirs=self._now(connection, span_uuid),
+                mine=self._planned(connection, expected or current, changes),
+            )
         if values.get("status") == "accepted":
             self._mark_in_progress(
                 connection, current.document_id, values.get("annotator_id", current.annotator_id)
             )
         return self._get_span(connection, span_uuid)
+
+    def _now(self, connection: Connection, span_uuid: str) -> SpanRecord | None:
+        """The span as it is now (None: deleted): the other side of a conflict."""
+        found = self._spans_by_uuid(connection, [span_uuid])
+        return found[0] if found else None
+
+    def _planned(
+        self, connection: Connection, base: SpanRecord | None, changes: dict[str, Any]
+    ) -> SpanRecord | None:
+        """What ``changes`` would have made of ``base``: the analyst's side of a conflict
+        (None when the span as the analyst saw it is not known)."""
+        if base is None:
+            return None
+        values = {key: value for key, value in changes.items() if key in EDITABLE}
+        if values.get("label_id", base.label_id) != base.label_id:
+            values["label"] = connection.execute(
+                select(LABEL.c.name).where(LABEL.c.id == values["label_id"])
+            ).scalar_one_or_none() or str(values["label_id"])
+        if values.get("annotator_id", base.annotator_id) != base.annotator_id:
+            values["annotator"] = connection.execute(
+                select(ANNOTATOR.c.name).where(ANNOTATOR.c.id == values["annotator_id"])
+            ).scalar_one_or_none() or str(values["annotator_id"])
+        if "start" in values or "end" in values:
+            start, end = values.get("start", base.start), values.get("end", base.end)
+            try:
+                values["text"] = self._covered_text(connection, base.document_id, start, end)
+            except StoreError:
+                values["text"] = ""  # offsets that do not fit: the write was refused anyway
+        return replace(base, **values)
 
     def set_span_status(self, span_uuids: Sequence[str], status: str) -> list[SpanRecord]:
         """Accept or reject many spans at once, whatever they look like now (scripts)."""
@@ -192,7 +238,7 @@ class SpanEditsMixin(StoreBase):
         query, _head, _tail = built_relation_select()
         for span_uuid in span_uuids:
             span = self._get_span(connection, span_uuid)
-            check_unchanged(span, expected_version, seen.get(span_uuid))
+            check_unchanged(span, expected_version, seen.get(span_uuid), lambda: None)
             relations = tuple(
                 RelationRecord(*row)
                 for row in connection.execute(
@@ -205,7 +251,11 @@ class SpanEditsMixin(StoreBase):
                 delete(SPAN).where(SPAN.c.id == span.id, SPAN.c.version == span.version)
             )
             if result.rowcount != 1:
-                raise ConflictError(f"span “{span.text[:40]}” was changed elsewhere")
+                raise ConflictError(
+                    f"span “{span.text[:40]}” was changed elsewhere",
+                    span_uuid=span.uuid,
+                    theirs=self._now(connection, span.uuid),
+                )
             deleted.append(DeletedSpan(span, relations))
         return deleted
 
@@ -242,8 +292,12 @@ class SpanEditsMixin(StoreBase):
         uuids = [item.span.uuid for item in deleted]
         back = self._spans_by_uuid(connection, uuids)
         if back:
+            mine = next(item.span for item in deleted if item.span.uuid == back[0].uuid)
             raise ConflictError(
-                f"span “{back[0].text[:40]}” is already there: it was put back elsewhere"
+                f"span “{back[0].text[:40]}” is already there: it was put back elsewhere",
+                span_uuid=back[0].uuid,
+                theirs=back[0],
+                mine=mine,
             )
         for item in deleted:
             self._insert_snapshot(connection, item.span)
@@ -292,8 +346,12 @@ class SpanEditsMixin(StoreBase):
         expected_version: int | None,
         expected: SpanRecord | None,
     ) -> SpanRecord:
-        current = self._get_span(connection, snapshot.uuid)
-        check_unchanged(current, expected_version, expected)
+        try:
+            current = self._get_span(connection, snapshot.uuid)
+        except ConflictError as exc:  # deleted: mine is what was to be put back
+            exc.mine = snapshot
+            raise
+        check_unchanged(current, expected_version, expected, lambda: snapshot)
         result = connection.execute(
             update(SPAN)
             .where(SPAN.c.uuid == snapshot.uuid, SPAN.c.version == current.version)
@@ -314,5 +372,10 @@ class SpanEditsMixin(StoreBase):
             )
         )
         if result.rowcount != 1:
-            raise ConflictError(f"span {snapshot.uuid} was changed elsewhere")
+            raise ConflictError(
+                f"span {snapshot.uuid} was changed elsewhere",
+                span_uuid=snapshot.uuid,
+                theirs=self._now(connection, snapshot.uuid),
+                mine=snapshot,
+            )
         return self._get_span(connection, snapshot.uuid)

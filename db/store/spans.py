@@ -177,7 +177,7 @@ class SpansMixin(StoreBase):
     def _get_span(self, connection: Connection, span_uuid: str) -> SpanRecord:
         row = connection.execute(span_select().where(SPAN.c.uuid == span_uuid)).first()
         if row is None:
-            raise ConflictError(f"span {span_uuid} no longer exists")
+            raise ConflictError(f"span {span_uuid} no longer exists", span_uuid=span_uuid)
         return span_record(row)
 
     def _spans_by_uuid(self, connection: Connection, uuids: Sequence[str]) -> list[SpanRecord]:

@@ -138,7 +138,7 @@ def test_an_older_project_is_backed_up_then_migrated(tmp_path, newer_migrations)
             assert "extra" in columns
     backup = sqlite3.connect(store.backup)
     try:
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0006",)
         assert ("Location",) in backup.execute("SELECT name FROM label").fetchall()
     finally:
         backup.close()
@@ -200,8 +200,8 @@ def test_database_urls():
     assert database_url("rel/p.db").startswith("sqlite:////")
 
 
-def test_head_revision_is_the_search_index_revision():
-    assert head_revision() == "0005"
+def test_head_revision_is_the_team_revision():
+    assert head_revision() == "0006"
 
 
 def test_a_project_from_before_label_schemas_is_backed_up_and_its_labels_get_the_defaults(tmp_path):

@@ -67,6 +67,8 @@ def test_an_older_project_imports_alembic_and_is_migrated(tmp_path):
         connection.execute("DROP INDEX ix_annotation_entity_id")
         connection.execute("DROP TABLE entity_rejection")
         connection.execute("DROP TABLE document_search")
+        connection.execute("DROP TABLE history")
+        connection.execute("DROP TABLE presence")
         connection.execute("UPDATE alembic_version SET version_num = '0002'")
         connection.commit()
     finally:
@@ -74,7 +76,7 @@ def test_an_older_project_imports_alembic_and_is_migrated(tmp_path):
     assert opened_in_a_fresh_process(str(path)) == "True ['Claim', 'Actor', 'Event']"
     check = sqlite3.connect(path)
     try:
-        assert check.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
+        assert check.execute("SELECT version_num FROM alembic_version").fetchone() == ("0006",)
         columns = {row[1] for row in check.execute("PRAGMA table_info(document)")}
         assert "text_length" in columns
     finally:
