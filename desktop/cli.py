@@ -54,15 +54,18 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def project(ctx: typer.Context, db: str | None, *, create: bool = False) -> Iterator[Store]:
+def project(
+    ctx: typer.Context, db: str | None, *, create: bool = False, actor: str | None = None
+) -> Iterator[Store]:
     """Open the chosen project for one command, turning every refusal into exit code 2.
 
     Only a command that writes something new passes ``create``: reading from a project
     that is not there (a mistyped path, an empty database) is an error, not a new project.
+    The history records the command's changes as ``actor`` (default: the user's name).
     """
     location = project_location(db or (ctx.obj or {}).get("db"))
     try:
-        store = Store.open(location, create=create)
+        store = Store.open(location, create=create, actor=actor or _default_annotator())
     except NoProjectError as exc:
         checked = "URL" if "://" in exc.where else "path"
         hint = (
@@ -196,7 +199,10 @@ def import_command(
     """
     from desktop.formats import Cancelled, ImportOptions, InputError, import_paths
 
-    with project(ctx, db, create=True) as store:
+    with project(ctx, db, create=True, actor=annotator) as store:
+        member = store.team_member() if annotator is None else None
+        if member is not None and member.role != "admin":
+            annotator = member.name  # the server lets a team member write only as themselves
         bars = ProgressBars()
         try:
             report = import_paths(
@@ -540,6 +546,92 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
         pass
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def _since(value: str) -> str:
+    """``--since`` as the text the history's UTC times are compared with."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise fail(
+            f"dossier history: --since {value!r} is not a date (give YYYY-MM-DD, or "
+            "YYYY-MM-DDTHH:MM[:SS], in UTC unless it names its offset)"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds")
+
+
+def _who(entry) -> str:
+    if entry.actor is None:
+        return f"{entry.login} (outside Dossier)" if entry.login else "unknown"
+    if entry.login and entry.login != entry.actor:
+        return f"{entry.actor} as {entry.login}"
+    return entry.actor
+
+
+@app.command("history")
+def history_command(
+    ctx: typer.Context,
+    document: Annotated[
+        int | None, typer.Option(metavar="ID", help="Only the changes of this document.")
+    ] = None,
+    span: Annotated[
+        str | None,
+        typer.Option(metavar="UUID", help="Only the changes of this span (or relation)."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE", help="Only changes at or after DATE: YYYY-MM-DD[THH:MM[:SS]], UTC."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='One JSON object a change: {"id", "at", "actor", "login", "kind", "op", '
+            '"key", "document_id", "before", "after", "what"}.',
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Print the recorded changes to spans, relations, labels and review decisions, oldest
+    first, one a line: the time (UTC), who made it, the document and what changed,
+    separated by tabs."""
+    from desktop.review.history import describe, entry_json
+
+    after = _since(since) if since is not None else None
+    with project(ctx, db) as store:
+        entries = store.history(document_id=document, key=span, since=after)
+        labels = {label.id: label for label in store.labels()}
+        annotators = {annotator.id: annotator for annotator in store.annotators()}
+    # A relation is quoted by its spans' texts, as the history has them.
+    span_texts = {
+        row["id"]: row.get("text", "")
+        for entry in entries
+        if entry.kind == "span"
+        for row in (entry.before, entry.after)
+        if row
+    }
+    try:
+        for entry in entries:
+            what = describe(entry, labels, annotators, span_texts=span_texts)
+            if as_json:
+                line = json.dumps({**entry_json(entry), "what": what}, ensure_ascii=False)
+            else:
+                document_id = "-" if entry.document_id is None else str(entry.document_id)
+                line = "\t".join(
+                    (entry.at[:19] + "Z", _who(entry), document_id, what.translate(_TSV_BREAKS))
+                )
+            typer.echo(line)
+    except BrokenPipeError:
+        _quiet_stdout()
 
 
 # --- agreement ------------------------------------------------------------------------------
@@ -984,6 +1076,160 @@ def _suggestions(store: Store, accept: bool, min_score: float, as_json: bool) ->
     )
 
 
+# --- team ------------------------------------------------------------------------------------
+
+TEAM_HELP = """A team on one PostgreSQL project: roles the database server enforces.
+
+\b
+dossier --db URL team init            set the project up for a team (again after an upgrade)
+dossier --db URL team add NAME --role analyst|reviewer|admin
+                                      a login and annotator NAME; its password is printed once
+dossier --db URL team list            members, roles, spans and last change
+dossier --db URL team remove NAME     NAME leaves the team (login and spans stay)
+
+\b
+An analyst changes only their own spans, relations and progress; a reviewer also the gold
+layer and their review decisions; an admin everything, labels and schemas included. Every
+member reads everything and adds articles. Run init, add and remove as the project's owner
+or a superuser. Each person then opens the project with their own login
+(dossier --db postgresql://NAME:PASSWORD@HOST/DATABASE): they annotate as NAME."""
+
+team_app = typer.Typer(
+    help=TEAM_HELP,
+    short_help="Set up a team on PostgreSQL: roles, members.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(team_app, name="team")
+
+
+@contextmanager
+def team_project(ctx: typer.Context, db: str | None, command: str) -> Iterator[Store]:
+    """The PostgreSQL project of a ``team`` command; an SQLite one is refused (exit 2) with
+    how to make a team's project, and every store refusal is ``dossier team COMMAND: …``."""
+    parent = ctx.find_root()
+    location = project_location(db or (parent.obj or {}).get("db"))
+    if not location.startswith(("postgresql://", "postgres://", "postgresql+")):
+        raise fail(
+            f"dossier team {command}: a team needs a PostgreSQL project: {location} is an "
+            "SQLite project, which one person works in at a time. Create the project on a "
+            "PostgreSQL server (dossier --db postgresql://USER@HOST/DATABASE import ...), then "
+            f"run dossier --db postgresql://USER@HOST/DATABASE team {command} there"
+        )
+    with project(ctx, db) as store:
+        try:
+            yield store
+        except StoreError as exc:
+            raise fail(f"dossier team {command}: {exc}") from None
+
+
+def _member_url(store: Store, name: str, password: str | None) -> str:
+    """The project's URL as ``name`` signs in (the same server, database and options)."""
+    url = store.engine.url.set(drivername="postgresql", username=name, password=password)
+    return url.render_as_string(hide_password=False)
+
+
+@team_app.command("init")
+def team_init_command(ctx: typer.Context, db: DbOption = None) -> None:
+    """Set the project up for a team: the group roles, their rights and the row-level
+    security policies. Running it again brings them up to date (after an upgrade of Dossier
+    added a table)."""
+    from db.team import team_init
+
+    with team_project(ctx, db, "init") as store:
+        setup = team_init(store)
+        typer.echo(f"team roles: {', '.join(setup.groups.values())}")
+        typer.echo(f"row-level security on: {', '.join(setup.guarded)}")
+        url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=True)
+        typer.echo(
+            f"add people with: dossier --db '{url}' team add NAME --role analyst|reviewer|admin"
+        )
+
+
+@team_app.command("add")
+def team_add_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The login and annotator name.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", metavar="ROLE", help="analyst, reviewer or admin.", show_default=False
+        ),
+    ],
+    no_password: Annotated[
+        bool,
+        typer.Option(
+            "--no-password",
+            help="No password: the server authenticates NAME otherwise (certificate, peer).",
+        ),
+    ] = False,
+    reset_password: Annotated[
+        bool, typer.Option("--reset-password", help="Give an existing login a new password.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Add NAME to the team in ROLE (or move a member to ROLE): a PostgreSQL login and an
+    annotator of that name. A new login's password is printed once, here: pass it on."""
+    from db.team import team_add, team_list
+
+    with team_project(ctx, db, "add") as store:
+        before = {member.name: member.role for member in team_list(store)}
+        password = team_add(
+            store, name, role, password=not no_password, reset_password=reset_password
+        )
+        name = name.strip()
+        was = before.get(name)
+        if was is None:
+            typer.echo(f"{name} joined the team as {role}")
+        elif was != role:
+            typer.echo(f"{name}: {was} → {role}")
+        else:
+            typer.echo(f"{name} stays {role}")
+        if password is not None:
+            typer.echo(f"password (shown this once): {password}")
+            typer.echo(f"connect: dossier --db '{_member_url(store, name, password)}'")
+        elif no_password or was is None:
+            typer.echo(
+                f"connect: dossier --db '{_member_url(store, name, None)}' "
+                "(the server authenticates them by certificate or peer, as it is set up)"
+            )
+
+
+@team_app.command("list")
+def team_list_command(ctx: typer.Context, db: DbOption = None) -> None:
+    """The team's members: role, spans, and their last recorded change."""
+    from db.team import member_activity, team_list
+
+    with team_project(ctx, db, "list") as store:
+        members = team_list(store)
+        if not members:
+            typer.echo("no members yet (add them with: dossier team add NAME --role analyst)")
+            return
+        activity = member_activity(store, members)
+    width = max(len("member"), *(len(member.name) for member in members))
+    typer.echo(f"{'member'.ljust(width)}  {'role'.ljust(8)}  {'spans':>7}  last change")
+    for member in members:
+        done = activity[member.name]
+        last = done.last_change[:19].replace("T", " ") if done.last_change else "-"
+        typer.echo(f"{member.name.ljust(width)}  {member.role.ljust(8)}  {done.spans:>7}  {last}")
+
+
+@team_app.command("remove")
+def team_remove_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The member's login.")],
+    db: DbOption = None,
+) -> None:
+    """Take NAME out of the team: their role goes; their login and their spans stay (a
+    login in no team role reads and writes as before the team, so drop it on the server,
+    or lock it, if they leave)."""
+    from db.team import team_remove
+
+    with team_project(ctx, db, "remove") as store:
+        member = team_remove(store, name)
+        typer.echo(f"{member.name} ({member.role}) left the team; their spans stay")
+
+
 # --- suggest and train -----------------------------------------------------------------------
 
 
@@ -1057,7 +1303,7 @@ def suggest_command(
     name = annotator if annotator is not None else _default_annotator()
     if not name.strip():
         raise fail("dossier suggest: the annotator name is empty")
-    with project(ctx, db) as store:
+    with project(ctx, db, actor=name) as store:
         known = store.document_ids()
         if not known:
             raise fail(
