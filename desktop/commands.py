@@ -12,9 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from db.records import DeletedSpan, LabelRecord, RelationRecord, RemovedLabel, SpanRecord
+from db.records import (
+    DeletedSpan,
+    HistoryEntry,
+    LabelRecord,
+    RelationRecord,
+    RemovedLabel,
+    Restored,
+    SpanRecord,
+)
 from db.schema import LabelSchema
 from db.store import ConflictError, Store
+from db.store.base import span_content
 
 
 @dataclass(slots=True)
@@ -88,6 +97,14 @@ class AddSpan:
         self.span = self.store.restore_span(self._deleted)
         return Change(self.document_id, added=[self.span])
 
+    def intents(self, step: str) -> list[SpanIntent]:
+        if step == "undo" and self.span is not None:
+            return [SpanIntent(self.span.uuid, self.document_id, self.span, None, self.span)]
+        if step == "redo" and self._deleted is not None:
+            span = self._deleted.span
+            return [SpanIntent(span.uuid, self.document_id, None, content_fields(span), span)]
+        return []  # a new span collides with nobody's
+
 
 class DeleteSpans:
     """Delete spans (with the relations that touch them); undo puts all of it back."""
@@ -125,6 +142,14 @@ class DeleteSpans:
     def redo(self) -> Change:
         return self.apply()
 
+    def intents(self, step: str) -> list[SpanIntent]:
+        if step == "undo":
+            return [
+                SpanIntent(d.span.uuid, self.document_id, None, content_fields(d.span), d.span)
+                for d in self._deleted
+            ]
+        return [SpanIntent(s.uuid, self.document_id, s, None, s) for s in self.spans]
+
 
 class UpdateSpans:
     """Change fields of one or more spans (label, note, status, offsets); undo restores each
@@ -150,6 +175,29 @@ class UpdateSpans:
 
     def redo(self) -> Change:
         return self.apply()
+
+    def intents(self, step: str) -> list[SpanIntent]:
+        if step == "undo":
+            # Only what the edit changed goes back (a relabel may have dropped values and
+            # a link too): a colleague's other changes stay.
+            return [
+                SpanIntent(
+                    after.uuid,
+                    self.document_id,
+                    after,
+                    {
+                        key: value
+                        for key, value in content_fields(before).items()
+                        if content_fields(after)[key] != value
+                    },
+                    before,
+                )
+                for before, after in zip(self.before, self.after, strict=True)
+            ]
+        return [
+            SpanIntent(span.uuid, self.document_id, span, dict(self.changes), span)
+            for span in self.before
+        ]
 
 
 def relabel_spans(
@@ -434,3 +482,200 @@ def short(text: str, limit: int = 40) -> str:
     """A text on one line, cut to ``limit`` characters: how edits name what they changed."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- conflicts: a step refused because a colleague changed a span first ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SpanIntent:
+    """What one step of a span command wants of one span: the span it was based on
+    (``base``; None: it expected the span absent), and the fields it sets (``fields``;
+    None: it deletes the span). ``snapshot`` is the span the fields apply to when it must
+    be added again."""
+
+    span_uuid: str
+    document_id: int
+    base: SpanRecord | None
+    fields: dict[str, Any] | None
+    snapshot: SpanRecord
+
+
+# The fields of a span a person sets (what span_content compares, but the entity by uuid).
+CONTENT_FIELDS = (
+    "label_id",
+    "annotator_id",
+    "start",
+    "end",
+    "status",
+    "origin",
+    "confidence",
+    "note",
+    "attributes",
+    "entity_uuid",
+)
+
+
+def content_fields(span: SpanRecord) -> dict[str, Any]:
+    """What a person set of a span, as fields an update takes."""
+    return {name: getattr(span, name) for name in CONTENT_FIELDS}
+
+
+def merged(changes: Sequence[Change]) -> Change:
+    """One change saying what several did to one document."""
+    result = Change(changes[0].document_id)
+    for change in changes:
+        result.added += change.added
+        result.updated += change.updated
+        result.removed += change.removed
+        result.relations_added += change.relations_added
+        result.relations_removed += change.relations_removed
+        result.status = change.status or result.status
+    return result
+
+
+# --- history: putting back a version of a row -----------------------------------------------
+
+# The order in which a restore's own rows are put back on undo: a span before the relations
+# that hang on it (a restore that deleted a span took its relations with it).
+UNDO_ORDER = {"label": 0, "span": 1, "relation": 2, "review": 3}
+
+
+class RestoreVersion:
+    """Put a row back as the history recorded it ``before`` a change (a deleted span comes
+    back with its uuid, a relabelled or moved one goes back, a tag added is removed) or
+    right ``after`` it. Undo puts back what the restore replaced, from the history rows the
+    restore itself recorded; redo restores the same version again.
+
+    ``seen_id``: the newest history entry the analyst had in front of them. A row changed
+    after it is refused (the analyst chose a version without seeing the later change);
+    undo and redo of a span that changed since are refused with both sides, for the
+    conflict dialog."""
+
+    def __init__(
+        self,
+        store: Store,
+        entry: HistoryEntry,
+        state: str = "before",
+        *,
+        seen_id: int | None = None,
+        text: str | None = None,
+    ):
+        self.store = store
+        self.entry = entry
+        self.state = state
+        self.seen_id = seen_id
+        self.previous: SpanRecord | None = None  # a span as it was before the restore
+        self.restored: SpanRecord | None = None  # ... and as the restore left it
+        self.recorded: list[HistoryEntry] = []  # the rows the restore wrote
+        when = "before" if state == "before" else "right after"
+        self.text = text or f"Restore the version {when} change {entry.id}"
+
+    @property
+    def is_span(self) -> bool:
+        return self.entry.kind == "span"
+
+    def apply(self) -> Change | LabelChange:
+        if self.seen_id is not None:
+            newer = self.store.history(key=self.entry.key, after_id=self.seen_id)
+            if newer:
+                who = newer[-1].actor or newer[-1].login or "someone outside Dossier"
+                raise ConflictError(
+                    f"it was changed again (by {who}) after the history you chose from: "
+                    "the history now shows that change; choose the version again"
+                )
+        return self._restore()
+
+    def undo(self) -> Change | LabelChange:
+        if self.is_span:
+            self._check_span(self.restored, self.previous, "undo")
+        changes = []
+        for entry in sorted(self.recorded, key=lambda e: (UNDO_ORDER.get(e.kind, 9), e.id)):
+            changes.append(self._change(self.store.restore_history(entry.id, state="before")))
+        self.recorded = []
+        return _joined(changes, self.entry.document_id)
+
+    def redo(self) -> Change | LabelChange:
+        if self.is_span:
+            self._check_span(self.previous, self.restored, "redo")
+        return self._restore()
+
+    def intents(self, step: str) -> list[SpanIntent]:
+        """What undo and redo want of the span, for the conflict dialog (a restore itself is
+        refused in plain words: the analyst chooses the version again)."""
+        if not self.is_span or step == "apply":
+            return []
+        base, wanted = (
+            (self.restored, self.previous) if step == "undo" else (self.previous, self.restored)
+        )
+        snapshot = wanted or base
+        if snapshot is None:
+            return []
+        fields = content_fields(wanted) if wanted is not None else None
+        return [SpanIntent(self.entry.key, snapshot.document_id, base, fields, snapshot)]
+
+    # --- the work ----------------------------------------------------------------------------
+
+    def _restore(self) -> Change | LabelChange:
+        mark = self.store.history(limit=1)
+        after_id = mark[0].id if mark else 0
+        if self.is_span:
+            self.previous = self.store.span(self.entry.key)
+        result = self.store.restore_history(self.entry.id, state=self.state)
+        keys = {self.entry.key, *result.relations_removed}
+        self.recorded = [
+            entry
+            for entry in self.store.history(after_id=after_id)
+            if entry.key in keys or (result.labels_changed and entry.kind == "label")
+            if entry.actor == self.store.actor
+        ]
+        if self.is_span:
+            self.restored = self.store.span(self.entry.key)
+        return self._change(result)
+
+    def _check_span(
+        self, expected: SpanRecord | None, wanted: SpanRecord | None, step: str
+    ) -> None:
+        """Refuse a step on a span that no longer looks as the restore (or its undo) left
+        it: the conflict dialog shows theirs and this step's."""
+        now = self.store.span(self.entry.key)
+        if expected is None:
+            same = now is None
+        else:
+            same = now is not None and span_content(now) == span_content(expected)
+        if same:
+            return
+        known = now or expected or wanted
+        what = f" “{short(known.text)}”" if known is not None else ""
+        raise ConflictError(
+            f"span{what} was changed elsewhere since it was restored: cannot {step}",
+            span_uuid=self.entry.key,
+            theirs=now,
+            mine=wanted,
+        )
+
+    def _change(self, result: Restored) -> Change | LabelChange:
+        if result.labels_changed:
+            return LabelChange(spans_changed=True)
+        document_id = result.document_id
+        if document_id is None:
+            document_id = self.entry.document_id
+        return Change(
+            document_id if document_id is not None else -1,
+            added=list(result.added),
+            updated=list(result.updated),
+            removed=list(result.removed),
+            relations_added=list(result.relations_added),
+            relations_removed=list(result.relations_removed),
+        )
+
+
+def _joined(
+    changes: Sequence[Change | LabelChange], document_id: int | None
+) -> Change | LabelChange:
+    """The changes of several restores as one: a label's reloads everything."""
+    if any(isinstance(change, LabelChange) for change in changes):
+        return LabelChange(spans_changed=True)
+    if not changes:
+        return Change(document_id if document_id is not None else -1)
+    return merged(changes)

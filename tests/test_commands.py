@@ -6,7 +6,7 @@ import pytest
 
 from db.records import ImportBatch, NewDocument
 from db.store import ConflictError
-from desktop import commands
+from desktop import commands, conflicts
 
 TEXT = "Kataib Hezbollah warned on Friday that attacks on US forces would resume."
 
@@ -136,3 +136,213 @@ def test_the_first_tag_starts_the_document_and_says_so_once(store, document):
     store.set_document_status(document, me.id, "done")
     assert commands.AddSpan(store, document, actor, me.id, 63, 72).apply().status is None
     assert store.document_status(document, me.id) == "done"
+
+
+# --- restoring a version from the history ----------------------------------------------------
+
+RESTORE_TEXT = "Kata’ib Hezbollah 👍🏽 warned\r\nالعراق denied it, é."
+
+
+def _at(piece: str) -> tuple[int, int]:
+    start = RESTORE_TEXT.index(piece)
+    return start, start + len(piece)
+
+
+def _row(span):
+    return (span.uuid, span.label, span.start, span.end, span.text, span.note, span.version > 0)
+
+
+def test_restore_version_brings_a_deleted_span_back_and_undo_redo_follow(store):
+    store.set_actor("alice")
+    [document] = store.import_batch(
+        ImportBatch(documents=[NewDocument(text=RESTORE_TEXT)])
+    ).document_ids
+    alice = store.ensure_annotator("alice")
+    claim = store.add_span(document, store.label_by_name("Claim").id, alice.id, *_at("👍🏽 warned"))
+    actor = store.add_span(document, store.label_by_name("Actor").id, alice.id, *_at("العراق"))
+    store.add_relation(claim.uuid, actor.uuid, "source", alice.id)
+    commands.DeleteSpans(store, [actor]).apply()
+    deletion = store.history(key=actor.uuid)[-1]
+    assert deletion.op == "delete"
+
+    restore = commands.RestoreVersion(store, deletion, "before", seen_id=deletion.id + 1)
+    change = restore.apply()
+    [back] = store.spans_by_uuid([actor.uuid])
+    assert (back.label, back.start, back.end, back.text) == ("Actor", *_at("العراق"), "العراق")
+    assert [s.uuid for s in change.added] == [actor.uuid] and change.document_id == document
+    assert store.history()[-1].op == "insert" and store.history()[-1].actor == "alice"
+    restore.undo()
+    assert store.span(actor.uuid) is None
+    restore.redo()
+    assert store.span(actor.uuid) is not None
+    restore.undo()
+    assert store.span(actor.uuid) is None
+
+
+def test_restore_version_puts_a_relabel_and_a_move_back_and_before_an_insert_removes(store):
+    store.set_actor("alice")
+    [document] = store.import_batch(
+        ImportBatch(documents=[NewDocument(text=RESTORE_TEXT)])
+    ).document_ids
+    alice = store.ensure_annotator("alice")
+    span = store.add_span(document, store.label_by_name("Claim").id, alice.id, *_at("Kata’ib"))
+    other = store.add_span(document, store.label_by_name("Actor").id, alice.id, *_at("é"))
+    store.add_relation(span.uuid, other.uuid, "source", alice.id)
+    relabel = commands.relabel_spans(store, [span], store.label_by_name("Event").id, "Event")
+    relabel.apply()
+    start, end = _at("Hezbollah 👍🏽")
+    move = commands.UpdateSpans(store, relabel.after, "Move", start=start, end=end)
+    move.apply()
+    moved = store.span(span.uuid)
+    assert moved.text == "Hezbollah 👍🏽" and moved.label == "Event"
+    relabelled, shifted = store.history(key=span.uuid)[1:]
+
+    back = commands.RestoreVersion(store, relabelled, "before")
+    back.apply()
+    now = store.span(span.uuid)
+    assert (now.label, now.text) == ("Claim", "Kata’ib")  # the whole version: offsets too
+    back.undo()
+    assert _row(store.span(span.uuid)) == _row(moved)
+    after = commands.RestoreVersion(store, relabelled, "after")
+    after.apply()
+    assert (store.span(span.uuid).label, store.span(span.uuid).text) == ("Event", "Kata’ib")
+    after.undo()
+    assert store.span(span.uuid).text == "Hezbollah 👍🏽"
+
+    inserted = store.history(key=span.uuid)[0]
+    remove = commands.RestoreVersion(store, inserted, "before")
+    change = remove.apply()
+    assert change.removed == [span.uuid] and store.span(span.uuid) is None
+    assert store.relations(document) == []
+    remove.undo()  # the span and its relation are back
+    assert store.span(span.uuid).text == "Hezbollah 👍🏽"
+    assert [(r.head_uuid, r.tail_uuid) for r in store.relations(document)] == [
+        (span.uuid, other.uuid)
+    ]
+    remove.redo()
+    assert store.span(span.uuid) is None and store.relations(document) == []
+    assert shifted.op == "update"
+
+
+def test_restore_version_refuses_a_span_changed_since_and_an_undo_over_a_colleague(store):
+    from db.store import Store
+
+    store.set_actor("alice")
+    [document] = store.import_batch(
+        ImportBatch(documents=[NewDocument(text=RESTORE_TEXT)])
+    ).document_ids
+    alice = store.ensure_annotator("alice")
+    span = store.add_span(document, store.label_by_name("Claim").id, alice.id, *_at("warned"))
+    noted = store.update_span(span.uuid, note="first")
+    entry = store.history(key=span.uuid)[-1]
+    with Store.open(store.url, actor="bob") as bob:
+        bob.update_span(span.uuid, noted.version, note="bob's")
+    stale = commands.RestoreVersion(store, entry, "before", seen_id=entry.id)
+    with pytest.raises(ConflictError, match="by bob"):
+        stale.apply()
+    assert store.span(span.uuid).note == "bob's"
+    seen = store.history(limit=1)[0].id
+
+    restore = commands.RestoreVersion(store, entry, "before", seen_id=seen)
+    restore.apply()
+    assert store.span(span.uuid).note == ""
+    with Store.open(store.url, actor="bob") as bob:
+        bob.update_span(span.uuid, store.span(span.uuid).version, note="bob again")
+    with pytest.raises(ConflictError) as refused:
+        restore.undo()
+    assert refused.value.span_uuid == span.uuid
+    assert refused.value.theirs.note == "bob again" and refused.value.mine.note == "bob's"
+    [intent] = restore.intents("undo")
+    assert intent.fields["note"] == "bob's" and intent.base.note == ""
+    assert store.span(span.uuid).note == "bob again"
+
+
+def test_restore_version_of_a_label_rename_and_its_undo(store):
+    store.set_actor("alice")
+    claim = store.label_by_name("Claim")
+    commands.UpdateLabel(store, claim, name="Statement").apply()
+    rename = store.history(key=str(claim.id))[-1]
+    restore = commands.RestoreVersion(store, rename, "before")
+    assert isinstance(restore.apply(), commands.LabelChange)
+    assert store.label_by_name("Claim") is not None
+    restore.undo()
+    assert store.label_by_name("Statement") is not None and store.label_by_name("Claim") is None
+    restore.redo()
+    assert store.label_by_name("Claim").id == claim.id
+
+
+# --- a step refused by a colleague's change, made again on their version ----------------------
+
+
+def three_of_mine(store, document):
+    me = store.ensure_annotator("me")
+    actor = store.label_by_name("Actor").id
+    return [
+        commands.AddSpan(store, document, actor, me.id, start, end).apply().added[0]
+        for start, end in ((0, 6), (7, 16), (50, 52))
+    ]
+
+
+def test_a_relabel_of_several_refused_lists_each_changed_span_and_applies_on_top(store, document):
+    spans = three_of_mine(store, document)
+    event, claim = store.label_by_name("Event").id, store.label_by_name("Claim").id
+    store.update_span(spans[0].uuid, 1, note="theirs")  # changed
+    store.delete_span(spans[1].uuid, 1)  # deleted
+    relabel = commands.relabel_spans(store, spans, event, "Event")
+    with pytest.raises(ConflictError) as raised:
+        relabel.apply()
+    intents = conflicts.step_intents(relabel, "apply")
+
+    changed = conflicts.span_conflicts(store, intents, raised.value)
+
+    assert [c.span_uuid for c in changed] == [spans[0].uuid, spans[1].uuid]
+    assert changed[0].theirs == store.span(spans[0].uuid)
+    assert (changed[0].mine.label, changed[0].mine.note) == ("Event", "")
+    assert changed[1].theirs is None and changed[1].mine.label == "Event"
+    if hasattr(store, "history"):  # who deleted it, and when, from the project's history
+        last = store.history(key=spans[1].uuid)[-1]
+        assert last.op == "delete"
+        assert (changed[1].changed_at, changed[1].changed_by) == (
+            last.at,
+            last.actor or last.login,
+        )
+    else:
+        assert changed[1].changed_at is None
+    assert state(store, document) == [
+        ("Actor", 0, 6, "theirs", "accepted"),
+        ("Actor", 50, 52, "", "accepted"),
+    ]
+
+    again = conflicts.on_top(store, intents, "Relabel as Event (on their version)")
+    change = again.apply()
+    assert state(store, document) == [
+        ("Event", 0, 6, "theirs", "accepted"),
+        ("Event", 7, 16, "", "accepted"),  # put back as mine, with its own uuid
+        ("Event", 50, 52, "", "accepted"),
+    ]
+    assert spans[1].uuid in {span.uuid for span in change.added}
+    again.undo()
+    assert state(store, document) == [
+        ("Actor", 0, 6, "theirs", "accepted"),
+        ("Actor", 50, 52, "", "accepted"),
+    ]
+    again.redo()
+    assert len(state(store, document)) == 3
+    edited = conflicts.on_top(
+        store, intents, "edited", edited={spans[0].uuid: {"label_id": claim, "note": "edited"}}
+    )
+    edited.apply()
+    assert state(store, document)[0] == ("Claim", 0, 6, "edited", "accepted")
+
+
+def test_on_top_of_theirs_a_step_refused_midway_leaves_nothing(store, document):
+    spans = three_of_mine(store, document)
+    store.delete_span(spans[1].uuid, 1)
+    relabel = commands.relabel_spans(store, spans, store.label_by_name("Event").id, "Event")
+    intents = conflicts.step_intents(relabel, "apply")
+    again = conflicts.on_top(store, intents, "again")
+    store.update_span(spans[2].uuid, 1, note="raced")  # after the plan, before the write
+    before = state(store, document)
+    with pytest.raises(ConflictError):
+        again.apply()
+    assert state(store, document) == before

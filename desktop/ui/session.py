@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -20,8 +21,8 @@ from db.records import (
     RelationRecord,
     SpanRecord,
 )
-from db.store import Store, StoreError, UnavailableError
-from desktop import commands
+from db.store import ConflictError, Store, StoreError, UnavailableError
+from desktop import commands, conflicts
 from desktop.commands import Change, Command, LabelChange
 from desktop.review.actors import ActorChange
 from desktop.settings import Settings
@@ -78,7 +79,14 @@ class Session(QObject):
         self.view = view
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(1000)
-        self.annotator = store.ensure_annotator(settings.annotator)
+        #: the login as a member of the project's team (None off a team): the server lets
+        #: it write only as itself, so one annotates as the login, not the preference
+        self.member = store.team_member()
+        if self.member is not None and store.actor != self.member.name:
+            store.set_actor(self.member.name)
+        self.annotator = store.ensure_annotator(
+            self.member.name if self.member else settings.annotator
+        )
         self.editing = self.annotator  # whose spans new tags become
         self.layers: list[Layer] = [Layer(self.annotator, "own", 0)]
         self.labels: list[LabelRecord] = store.labels()
@@ -100,6 +108,9 @@ class Session(QObject):
         # Canonical actors met by hovering and the span panel, by uuid (None: no such actor);
         # emptied whenever actors change.
         self._actors: dict[str, EntityRecord | None] = {}
+        #: called before every edit; raises StoreError to refuse it (desktop.ui.live: the
+        #: connection to the server is lost, and what is shown is read-only until it is back)
+        self.before_edit: Callable[[], None] | None = None
         view.set_labels(self.labels)
         view.snap_to_tokens = settings.snap_to_tokens
 
@@ -337,6 +348,7 @@ class Session(QObject):
             )
             return False
         self.annotator = annotator
+        self.store.set_actor(annotator.name)  # the history records changes as them now
         self.editing = self.annotator
         self.layers = [Layer(self.annotator, "own", 0)]
         self.undo_stack.clear()
@@ -409,9 +421,12 @@ class Session(QObject):
         stack. A refusal or a database that cannot be written is reported and leaves
         everything as it was: nothing is pushed, and the view keeps the database's state."""
         try:
+            if self.before_edit is not None:
+                self.before_edit()
             change = command.apply()
         except StoreError as exc:
-            self.report_write_failure(exc, not_done(command), lambda: self.execute(command))
+            if not self.show_conflict(command, "apply", exc):
+                self.report_write_failure(exc, not_done(command), lambda: self.execute(command))
             return False
         self.undo_stack.push(
             StoreUndoCommand(command, self.undo_stack, self.apply_change, self.report_step_failure)
@@ -423,6 +438,8 @@ class Session(QObject):
         """An undo or redo failed. A database that could not be written left the command
         where it was on the stack, to be tried again; a refusal dropped it."""
         text = undo_command.text()
+        if self.show_conflict(getattr(undo_command, "command", None), step, exc):
+            return
         if not isinstance(exc, UnavailableError):
             self.failure.emit(
                 Failure(
@@ -446,6 +463,63 @@ class Session(QObject):
                 watch=exc.retry,
             )
         )
+
+    def show_conflict(self, command: Command | None, step: str, exc: Exception) -> bool:
+        """A step refused because a colleague changed a span first: show both versions and
+        let the analyst choose (desktop/ui/conflict_dialog.py), once the undo stack is done
+        moving. False when the refusal is about no span this window can show."""
+        if not isinstance(exc, ConflictError) or exc.span_uuid is None or command is None:
+            return False
+        intents = conflicts.step_intents(command, step)
+        if not intents:
+            return False
+        QTimer.singleShot(0, self, lambda: self._resolve_conflict(command, step, intents, exc))
+        return True
+
+    def _resolve_conflict(self, command: Command, step: str, intents, exc: ConflictError) -> None:
+        from desktop.ui.conflict_dialog import EDIT, MINE, ConflictDialog
+
+        action = command.text if step != "undo" else f"Undo {command.text}"
+        document_id = intents[0].document_id
+        try:
+            changed = conflicts.span_conflicts(self.store, intents, exc)
+            now = conflicts.current_change(self.store, intents)
+            if self.document is not None and self.document.id == document_id:
+                text = self.document.text
+            else:
+                text = self.store.document(document_id).text
+        except StoreError as read_exc:
+            self.report_read_failure(read_exc, f"“{action}” was not saved.", None)
+            return
+        if now is not None and self.document is not None and self.document.id == document_id:
+            self._redraw_spans(now)  # theirs, whatever is chosen
+            self.changed.emit(now)
+        choice, edited = MINE, None
+        if changed:
+            dialog = ConflictDialog(
+                changed, self.labels, text, action, len(intents), parent=self.view.window()
+            )
+            dialog.exec()
+            choice = dialog.choice
+            if choice == EDIT:
+                edited = {dialog.edited_uuid: dialog.edited}
+            dialog.deleteLater()
+        # else every span is as the step expected, or deleted as it would have deleted it
+        # (by a colleague who did the same): the rest of it is made with nothing to choose.
+        if choice not in (MINE, EDIT):
+            self.message.emit(f"Kept their version: “{action}” was not made", 5000)
+            return
+        try:
+            again = conflicts.on_top(
+                self.store, intents, f"{action} (on their version)", edited=edited
+            )
+        except StoreError as read_exc:
+            self.report_read_failure(read_exc, f"“{action}” was not saved.", None)
+            return
+        if again is None:
+            self.message.emit("Their version is already what you wanted: nothing to write", 5000)
+            return
+        self.execute(again)
 
     def _retry_step(self, undo_command: QUndoCommand, step: str) -> bool:
         """Undo (or redo) again, if the command is still next in that direction."""
@@ -545,6 +619,16 @@ class Session(QObject):
         focus = (change.added + change.updated)[-1:] if (change.added or change.updated) else []
         if focus and self.shown(focus[0]):
             self.view.select_span(focus[0].uuid)
+        self.changed.emit(change)
+
+    def show_change(self, change: Change) -> None:
+        """Redraw a change a colleague made to the open document: as :meth:`apply_change`,
+        but the selection, the scroll position and the undo stack stay as they are."""
+        if self.document is None or change.document_id != self.document.id:
+            return
+        if self._changes_while_loading is not None:
+            self._changes_while_loading.append(change)
+        self._redraw_spans(change)
         self.changed.emit(change)
 
     def _apply_corpus_change(self, change) -> None:
