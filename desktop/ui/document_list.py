@@ -1,5 +1,6 @@
-"""The list of documents: title, source, date, number of spans and one's own progress,
-with a filter box; keys move to the next or previous unfinished document.
+"""The list of documents: title, source, date, number of spans, one's own progress and,
+on a shared project, who else works on each; with a filter box; keys move to the next or
+previous unfinished document.
 
 The list reads the rows it shows a page at a time: sorting and the filter box are queries
 of the store (ids only), and a row's title, counts and progress are read when it is drawn.
@@ -35,8 +36,9 @@ from db.store import Store, StoreError
 
 STATUS_TEXT = {"not_started": "not started", "in_progress": "in progress", "done": "done"}
 STATUS_COLOUR = {"not_started": "#888888", "in_progress": "#B8860B", "done": "#2E7D32"}
-COLUMNS = ("Title", "Source", "Date", "Spans", "Status")
+COLUMNS = ("Title", "Source", "Date", "Spans", "Status", "With")
 SPANS = 3
+WITH = 5  # the colleagues who have the document open (PostgreSQL projects)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole
 # The store's order for each column (the list's own order, of import, is column -1).
@@ -74,6 +76,7 @@ class DocumentListModel(QAbstractTableModel):
         self._rows: dict[int, DocumentSummary] = {}  # summaries read, by document id
         self._failed = False  # a failed read was reported since the last reset
         self._filled = {1: False, 2: False}  # whether a row read has a source, a date
+        self._with: dict[int, list[str]] = {}  # colleagues working on a document, by id
         #: summaries read from the store since the list was made (tests look at it)
         self.rows_read = 0
         self._more = QTimer(self)
@@ -223,6 +226,28 @@ class DocumentListModel(QAbstractTableModel):
         if summary is not None:
             self._rows[document_id] = replace(summary, status=status)
         self._emit_row_changed(document_id)
+
+    def set_presence(self, working: dict[int, list[str]]) -> None:
+        """Who else works on which document (names by document id; others: no one)."""
+        changed = set(working) ^ set(self._with)
+        changed |= {key for key in working if working[key] != self._with.get(key)}
+        self._with = {key: list(names) for key, names in working.items() if names}
+        for document_id in changed:
+            self._emit_row_changed(document_id, WITH)
+
+    def working_on(self, document_id: int) -> list[str]:
+        """The colleagues who have a document open."""
+        return list(self._with.get(document_id, ()))
+
+    def anyone_working(self) -> bool:
+        return bool(self._with)
+
+    def forget_rows(self, document_ids) -> None:
+        """Read these documents' rows again when next drawn (a colleague changed their
+        spans or progress)."""
+        for document_id in document_ids:
+            if self._rows.pop(document_id, None) is not None:
+                self._emit_row_changed(document_id)
 
     def set_span_counts(self, counts: dict[int, int]) -> None:
         """New span counts by document id (documents not named keep theirs)."""
@@ -374,6 +399,13 @@ class DocumentListModel(QAbstractTableModel):
         row = self.summary_at(index.row())
         if row is None:
             return None
+        working = self._with.get(row.id, ())
+        if column == WITH:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return ", ".join(working)
+            if role == Qt.ItemDataRole.ToolTipRole and working:
+                return f"Working on it now: {', '.join(working)}"
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 row.title or "(untitled)",
@@ -441,6 +473,12 @@ class DocumentListWidget(QWidget):
 
     # --- public API --------------------------------------------------------------------------
 
+    def show_presence(self, working: dict[int, list[str]]) -> None:
+        """Who else works on which document; the "With" column shows only while someone
+        does."""
+        self.model.set_presence(working)
+        self.table.setColumnHidden(WITH, not self.model.anyone_working())
+
     def show_documents(
         self, store: Store, annotator_id: int | None, layer_ids: list[int] | tuple[int, ...]
     ) -> None:
@@ -503,6 +541,7 @@ class DocumentListWidget(QWidget):
         # project's every row is not read to know: they appear once one has them).
         for column in (1, 2):
             self.table.setColumnHidden(column, not self.model.is_filled(column))
+        self.table.setColumnHidden(WITH, not self.model.anyone_working())
 
     def _on_model_order_completed(self) -> None:
         self.select_document(self._current)

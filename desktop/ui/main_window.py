@@ -47,6 +47,7 @@ from desktop.ui.failure_bar import Failure, FailureBar
 from desktop.ui.find_bar import install_find_bar
 from desktop.ui.label_palette import LabelPaletteWidget
 from desktop.ui.layers import install_layers
+from desktop.ui.live import install_live_updates
 from desktop.ui.records import install_records
 from desktop.ui.review_mode import install_review
 from desktop.ui.session import Session
@@ -316,6 +317,7 @@ class MainWindow(QMainWindow):
         self.actor_links = install_actor_links(self)
         self.corpus_docks = install_corpus_views(self)
         self.find = install_find_bar(self)
+        self.live = install_live_updates(self)
 
     def _connect(self) -> None:
         session = self.session
@@ -595,7 +597,7 @@ class MainWindow(QMainWindow):
     def edit_preferences(self) -> None:
         from desktop.ui.preferences import PreferencesDialog
 
-        dialog = PreferencesDialog(self.settings, self)
+        dialog = PreferencesDialog(self.settings, self, member=self.session.member)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog))
         self.preferences_dialog = dialog
         dialog.open()
@@ -856,6 +858,7 @@ class MainWindow(QMainWindow):
             self.fit_to_screen()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.live.stop()
         self.save_layout()
         super().closeEvent(event)
 
