@@ -1,7 +1,7 @@
-"""The docks that look across the corpus (search, timeline, network, outlets, guidelines):
-each has its View menu entry and key from the start, and builds its panel the first time it
-is shown, so that the window paints without them. Also how any of them opens a record's
-evidence in the document view."""
+"""The docks that look across the corpus (search, timeline, network, outlets, guidelines,
+history): each has its View menu entry and key from the start, and builds its panel the
+first time it is shown, so that the window paints without them. Also how any of them opens
+a record's evidence in the document view."""
 
 from __future__ import annotations
 
@@ -67,6 +67,15 @@ VIEWS = (
         "Ctrl+Shift+H",
         "desktop.ui.guidelines_panel:GuidelinesPanel",
         "What each label, attribute and relation means",
+        Qt.DockWidgetArea.RightDockWidgetArea,
+    ),
+    CorpusView(
+        "history",
+        "History",
+        "Ctrl+Shift+Y",
+        "desktop.ui.history_panel:HistoryPanel",
+        "Who changed what and when, in this document, one span or the whole project; "
+        "restore an earlier version",
         Qt.DockWidgetArea.RightDockWidgetArea,
     ),
 )

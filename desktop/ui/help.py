@@ -124,6 +124,22 @@ SHORTCUTS = (
         ),
     ),
     (
+        "History",
+        (
+            ("Show who changed what and when in this document", "Ctrl+Shift+Y"),
+            (
+                "Restore the version before the selected change / right after it "
+                "(Ctrl+Z undoes it)",
+                "Enter / Shift+Enter",
+            ),
+            ("Only the selected span's changes / the whole project's", "S / W"),
+            (
+                "A colleague changed the span first: keep theirs / apply mine on top / edit",
+                "T (or Esc) / M / E",
+            ),
+        ),
+    ),
+    (
         "Layers and review",
         (
             ("Next layer view (mine, each annotator, gold, several)", "Ctrl+Shift+L"),

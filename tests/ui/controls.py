@@ -102,6 +102,14 @@ KEYS = (
     ("NetworkGraphView", Key.Key_Equal, CTRL, "Ctrl+=: zoom the network in"),
     ("NetworkGraphView", Key.Key_Minus, CTRL, "Ctrl+-: zoom the network out"),
     ("NetworkGraphView", Key.Key_0, CTRL, "Ctrl+0: the whole network in view"),
+    ("HistoryTable", Key.Key_Return, NONE, "Enter: restore the version before a change"),
+    ("HistoryTable", Key.Key_Return, SHIFT, "Shift+Enter: restore the version after it"),
+    ("HistoryTable", Key.Key_S, NONE, "S: only the selected span's changes"),
+    ("HistoryTable", Key.Key_W, NONE, "W: the whole project's changes"),
+    ("ConflictDialog", Key.Key_T, NONE, "T: keep their version"),
+    ("ConflictDialog", Key.Key_M, NONE, "M: apply mine on top"),
+    ("ConflictDialog", Key.Key_E, NONE, "E: edit mine"),
+    ("ConflictDialog", Key.Key_Escape, NONE, "Esc: keep their version"),
 )
 
 
