@@ -112,11 +112,11 @@ class Launcher:
         says so."""
         try:
             try:
-                return Store.open(location)
+                return Store.open(location, actor=self.settings.annotator)
             except EmptyDatabaseError as exc:
                 if not self._ask_take_over(location):
                     raise CannotOpenError(str(exc)) from exc
-                return Store.open(location, take_over_empty=True)
+                return Store.open(location, take_over_empty=True, actor=self.settings.annotator)
         except CannotOpenError:
             raise
         except (DatabaseError, StoreError, DBAPIError, sqlite3.Error, OSError) as exc:

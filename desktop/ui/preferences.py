@@ -1,4 +1,7 @@
-"""Preferences: who is annotating, the text font and size, and token snapping."""
+"""Preferences: who is annotating, the text font and size, and token snapping.
+
+On a team's PostgreSQL project the annotator is the login (the server decides it): the name
+is shown, not editable."""
 
 from __future__ import annotations
 
@@ -9,22 +12,39 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFontComboBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QWidget,
 )
 
+from db.team import TeamMember
 from desktop.settings import Settings
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        member: TeamMember | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Preferences")
-        self.annotator = QLineEdit(settings.annotator, self)
+        self.member = member
+        self.annotator = QLineEdit(member.name if member else settings.annotator, self)
         self.annotator.setToolTip(
             "The name your spans are saved under; a reviewer's gold layer is 'gold'."
         )
+        self.signed_in = QLabel(self)
+        if member is not None:
+            self.annotator.setEnabled(False)
+            self.signed_in.setText(
+                f"You sign in as {member.name} ({member.role}): the server decides who you are."
+            )
+            self.signed_in.setWordWrap(True)
+        self.signed_in.setVisible(member is not None)
         self.font_family = QFontComboBox(self)
         if settings.font_family:
             self.font_family.setCurrentFont(QFont(settings.font_family))
@@ -44,19 +64,21 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Annotator name", self.annotator)
+        form.addRow("", self.signed_in)
         form.addRow("Text font", self.font_family)
         form.addRow("Text size", self.font_size)
         form.addRow("", self.snap)
         form.addRow(buttons)
 
     def _on_ok(self) -> None:
-        if not self.annotator.text().strip():
+        if self.member is None and not self.annotator.text().strip():
             self.annotator.setFocus()
             return
         self.accept()
 
     def apply_to(self, settings: Settings) -> None:
-        settings.annotator = self.annotator.text().strip()
+        if self.member is None:  # a team's login is not the preference's to change
+            settings.annotator = self.annotator.text().strip()
         settings.font_family = self.font_family.currentFont().family()
         settings.font_size = self.font_size.value()
         settings.snap_to_tokens = self.snap.isChecked()
