@@ -74,15 +74,13 @@ class AddSpan:
         self.text = "Add span"
 
     def apply(self) -> Change:
-        # Read before the write, never after it: a read failing after the span was written
-        # would report a tag that is there as not added (and a retry would add it twice).
-        before = self.store.document_status(self.document_id, self.annotator_id)
-        self.span = self.store.add_span(
+        # One transaction says whether the tag started the document (an accepted span
+        # does): no read apart from the write, which could fail after the span was written
+        # and report a tag that is there as not added.
+        self.span, started = self.store.add_span_started(
             self.document_id, self.label_id, self.annotator_id, self.start, self.end, **self.fields
         )
         self.text = f"Tag {self.span.label} “{short(self.span.text)}”"
-        # The store starts a document not yet started when an accepted span is added to it.
-        started = before == "not_started" and self.span.status == "accepted"
         return Change(
             self.document_id, added=[self.span], status="in_progress" if started else None
         )

@@ -313,20 +313,21 @@ class DocumentsMixin(StoreBase):
 
     def _mark_in_progress(
         self, connection: Connection, document_id: int, annotator_id: int
-    ) -> None:
+    ) -> bool:
         """An accepted span starts a document for its annotator: not started becomes in
         progress, done stays done. One statement, so two sessions making the annotator's
-        first span on a document at once both succeed."""
+        first span on a document at once both succeed. True when it started the document."""
         quote = connection.dialect.identifier_preparer.quote
-        self._bulk_insert(
-            connection,
-            STATE,
-            ("document_id", "annotator_id", "status", "updated_at"),
-            [(document_id, annotator_id, "in_progress", utcnow())],
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        result = connection.exec_driver_sql(
+            f"INSERT INTO {quote(STATE.name)} (document_id, annotator_id, status, updated_at) "
+            f"VALUES ({marker}, {marker}, 'in_progress', {marker}) "
             "ON CONFLICT (document_id, annotator_id) DO UPDATE SET "
             "status = excluded.status, updated_at = excluded.updated_at "
             f"WHERE {quote(STATE.name)}.status = 'not_started'",
+            (document_id, annotator_id, utcnow()),
         )
+        return result.rowcount > 0
 
     def _mark_started(self, connection: Connection, pairs: Iterable[tuple[int, int]]) -> None:
         """Mark documents in progress for annotators who now have accepted spans on them,

@@ -266,6 +266,40 @@ class SpansMixin(StoreBase):
         span_uuid: str | None = None,
     ) -> SpanRecord:
         """Tag ``text[start:end]`` of a document; committed before it returns."""
+        return self.add_span_started(
+            document_id,
+            label_id,
+            annotator_id,
+            start,
+            end,
+            status=status,
+            origin=origin,
+            note=note,
+            attributes=attributes,
+            confidence=confidence,
+            entity_uuid=entity_uuid,
+            span_uuid=span_uuid,
+        )[0]
+
+    def add_span_started(
+        self,
+        document_id: int,
+        label_id: int,
+        annotator_id: int,
+        start: int,
+        end: int,
+        *,
+        status: str = "accepted",
+        origin: str = "manual",
+        note: str = "",
+        attributes: dict[str, Any] | None = None,
+        confidence: float | None = None,
+        entity_uuid: str | None = None,
+        span_uuid: str | None = None,
+    ) -> tuple[SpanRecord, bool]:
+        """:meth:`add_span`, also saying whether the span started the document for its
+        annotator (not started became in progress), in the same transaction: a tag is
+        one transaction, and its progress is never read apart from it."""
         self._check_status(status, origin)
         self._check_note(note)
         with self._write() as connection:
@@ -293,9 +327,10 @@ class SpansMixin(StoreBase):
                     version=1,
                 )
             )
-            if status == "accepted":
-                self._mark_in_progress(connection, document_id, annotator_id)
-            return self._get_span(connection, span_uuid)
+            started = status == "accepted" and self._mark_in_progress(
+                connection, document_id, annotator_id
+            )
+            return self._get_span(connection, span_uuid), started
 
     def add_spans(
         self, document_id: int, spans: Iterable[NewSpan], *, skip_existing: bool = True
