@@ -26,24 +26,17 @@ from db.store.base import (
     StoreError,
 )
 from db.store.relations import built_relation_select
+from db.store.spans import NEW_SPAN_COLUMNS
 from db.tables import History, utcnow
 
 HISTORY = History.__table__
 STATES = ("before", "after")
 # The columns of a span that a restore puts back (its id, uuid, document and times are
 # bookkeeping; the version moves on, so that anyone holding the span sees a conflict).
-SPAN_FIELDS = (
-    "label_id",
-    "annotator_id",
-    "start",
-    "end",
-    "text",
-    "status",
-    "origin",
-    "confidence",
-    "note",
-    "attributes",
-    "entity_id",
+SPAN_FIELDS = tuple(
+    column
+    for column in NEW_SPAN_COLUMNS
+    if column not in ("uuid", "document_id", "created_at", "updated_at", "version")
 )
 LABEL_FIELDS = ("name", "kind", "colour", "shortcut", "description", "position", "schema")
 

@@ -256,30 +256,11 @@ class SpansMixin(StoreBase):
         annotator_id: int,
         start: int,
         end: int,
-        *,
-        status: str = "accepted",
-        origin: str = "manual",
-        note: str = "",
-        attributes: dict[str, Any] | None = None,
-        confidence: float | None = None,
-        entity_uuid: str | None = None,
-        span_uuid: str | None = None,
+        **fields: Any,
     ) -> SpanRecord:
-        """Tag ``text[start:end]`` of a document; committed before it returns."""
-        return self.add_span_started(
-            document_id,
-            label_id,
-            annotator_id,
-            start,
-            end,
-            status=status,
-            origin=origin,
-            note=note,
-            attributes=attributes,
-            confidence=confidence,
-            entity_uuid=entity_uuid,
-            span_uuid=span_uuid,
-        )[0]
+        """Tag ``text[start:end]`` of a document, with the fields :meth:`add_span_started`
+        takes; committed before it returns."""
+        return self.add_span_started(document_id, label_id, annotator_id, start, end, **fields)[0]
 
     def add_span_started(
         self,

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from db.records import HistoryEntry
 from desktop import commands
 from desktop.review.history import describe
+from desktop.ui.table_models import list_table
 from desktop.ui.workers import Job
 
 PAGE = 500  # rows read at a time; "Show older" reads the page before
@@ -251,12 +251,7 @@ class HistoryPanel(QWidget):
         self.table = HistoryTable(self)
         self.table.setObjectName("history-table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
+        list_table(self.table)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         for column in (WHEN, WHO, TEXT, DOCUMENT):

@@ -40,7 +40,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -84,7 +83,7 @@ from desktop.corpus.network import (
 )
 from desktop.corpus.records import ClaimItem, RecordFilter
 from desktop.ui.corpus_docks import open_evidence
-from desktop.ui.table_models import ListTableModel
+from desktop.ui.table_models import ListTableModel, list_table
 from desktop.ui.workers import Job
 
 SEED = 13  # the layout's seed: the same records give the same picture every time
@@ -697,11 +696,7 @@ class NetworkPanel(QWidget):
         self.table = RecordTable(self)
         self.table.setObjectName("network-records")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        list_table(self.table, stripes=False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDockWidget,
     QFrame,
@@ -53,6 +52,7 @@ from desktop.review.compare import AGREED, BOUNDARY, KINDS, LABEL, MISSING, Revi
 from desktop.ui import checklist
 from desktop.ui.layers import pattern_pixmap
 from desktop.ui.session import Session
+from desktop.ui.table_models import list_table
 from desktop.ui.undo import DatabaseUndoCommand, OnError
 from desktop.ui.workers import Job
 
@@ -632,12 +632,7 @@ class ReviewModeWidget(QWidget):
         self.model = ReviewItemModel(self)
         self.table = ReviewItemTable(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
+        list_table(self.table)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(ReviewItemModel.KIND, QHeaderView.ResizeMode.ResizeToContents)

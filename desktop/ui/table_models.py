@@ -1,6 +1,6 @@
 """A table model over a list: one row per item under fixed column titles. The panels'
 tables (an actor's mentions, proposed spellings, search hits, a network's records) say only
-what each cell shows."""
+what each cell shows. Also how such a table is set up to be read and chosen from."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+
+def list_table(table: QTableView, *, stripes: bool = True) -> None:
+    """Make ``table`` a list to read and choose one row of: whole rows selected, one at a
+    time, nothing edited in place, one line a row, no row numbers (``stripes``: alternate
+    row colours)."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.setWordWrap(False)
+    table.setAlternatingRowColors(stripes)
 
 
 class ListTableModel(QAbstractTableModel):
