@@ -16,9 +16,9 @@ from db.schema import AttributeSpec, LabelSchema
 from db.store import ConflictError, Store, StoreError
 from db.store.base import LABEL, RELATION, REVIEW, SPAN
 from db.triggers import pg_tables, sqlite_trigger_names
+from tests.conftest import PG_URL  # the server the tests run against (DOSSIER_TEST_PG_URL)
 
 TEXT = "Kata’ib Hezbollah said 👍🏽 the strike on Jurf al-Sakhar\r\nالعراق denied it, é."
-PG_URL = "postgresql://postgres@127.0.0.1:54329/postgres"
 
 
 def at(piece: str) -> tuple[int, int]:
