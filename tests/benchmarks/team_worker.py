@@ -319,7 +319,8 @@ def _simulate(kind: str, plan: Plan, ready, finished) -> dict:
     rng.shuffle(actions)
     seen = client.read(plan.gold) if plan.edits else {}
     adds: list[tuple[str, float]] = []
-    edits: list[tuple[str, int, int, int]] = []  # uuid, version seen, version made, label
+    # uuid, version seen, label seen, version made, label made
+    edits: list[tuple[str, int, int, int, int]] = []
     add_times: list[float] = []
     edit_times: list[float] = []
     conflicts = 0
@@ -385,7 +386,9 @@ def _simulate(kind: str, plan: Plan, ready, finished) -> dict:
                 errors.append(f"edit: {type(exc).__name__}: {exc}")
                 continue
             edit_times.append(time.perf_counter() - started)
-            edits.append((key, client.version(span), client.version(after), label_id))
+            edits.append(
+                (key, client.version(span), client.label(span), client.version(after), label_id)
+            )
             seen[key] = after
     elapsed = time.perf_counter() - began
     finished.wait()

@@ -56,9 +56,18 @@ def test_checks_pass_on_a_clean_run_and_fail_on_a_tampered_one(project):
     assert tampered.lost == 1
     assert tampered.broken == 1  # the note changed, the version did not; the no-op is not a change
 
-    # An edit that claims it was made from a version its analyst never saw.
-    key, seen_version, made, label = edits[0]
-    stale = audit(project.url, adds[1:], [(key, seen_version - 1, made, label), *edits[1:]])
-    assert stale.overwrites == 1
-    forged = audit(project.url, adds[1:], [(key, seen_version, made + 100, label), *edits[1:]])
+    # An edit that claims it was made from a version, and a label, its analyst never saw.
+    key, seen_version, seen_label, made, label = edits[0]
+    other = label  # a relabel always chooses another label than the one it saw
+    stale = audit(project.url, adds[1:], [(key, seen_version - 1, other, made, label), *edits[1:]])
+    assert (stale.overwrites, stale.same_content) == (1, 0)
+    # The same version unseen, but holding the label seen (changed and changed back): the
+    # store compares content, so the edit replaced nothing its analyst had not seen.
+    again = audit(
+        project.url, adds[1:], [(key, seen_version - 1, seen_label, made, label), *edits[1:]]
+    )
+    assert (again.overwrites, again.same_content) == (0, 1)
+    forged = audit(
+        project.url, adds[1:], [(key, seen_version, seen_label, made + 100, label), *edits[1:]]
+    )
     assert forged.lost_edits == 1
