@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from sqlalchemy.engine import make_url
@@ -226,6 +226,30 @@ def log_exception(kind, value, tb) -> Path | None:
     return path
 
 
+def log_qt_message(kind: QtMsgType, _context, message: str) -> None:
+    """Qt's own messages go to the log file, not to the terminal the window was started
+    from (the offscreen platform, for one, says at every start what it cannot do); a
+    critical or fatal one is printed on stderr too."""
+    grave = kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+    name = {
+        QtMsgType.QtDebugMsg: "debug",
+        QtMsgType.QtInfoMsg: "info",
+        QtMsgType.QtWarningMsg: "warning",
+        QtMsgType.QtCriticalMsg: "critical",
+        QtMsgType.QtFatalMsg: "fatal",
+    }.get(kind, "message")
+    line = f"{datetime.now().isoformat(timespec='seconds')} qt {name}: {message}\n"
+    try:
+        path = log_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(line)
+    except OSError:
+        grave = True  # no log to keep it in: the terminal is all there is
+    if grave:
+        sys.stderr.write(f"dossier: qt {name}: {message}\n")
+
+
 def _plain_words(exc: BaseException) -> str:
     """Why a project could not be opened, in plain words (without a password)."""
     if isinstance(exc, (DatabaseError, StoreError)):
@@ -284,10 +308,12 @@ class FirstPaint(QObject):
 
 def run(location: str) -> int:
     """Open the window on a project and run until it is closed; returns the exit code."""
+    previous_handler = qInstallMessageHandler(log_qt_message)
     app = application()
     launcher, window = create_window(location)
     if window is None:
         sys.excepthook = getattr(sys.excepthook, "previous", sys.excepthook)
+        qInstallMessageHandler(previous_handler)
         return 2
     first_paint = FirstPaint(window)
     # spaCy takes the GIL for most of a second while it loads: not before the window is
@@ -312,6 +338,7 @@ def run(location: str) -> int:
         )
     code = app.exec()
     sys.excepthook = getattr(sys.excepthook, "previous", sys.excepthook)
+    qInstallMessageHandler(previous_handler)
     if launcher.store is not None:
         launcher.store.close()
     return code
