@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("## Start")
+    start = text.index("### From source")
     section = text[start : text.index("\n## ", start + 1)]
     return re.findall(r"```sh\n(.+?)\n```", section)
 
