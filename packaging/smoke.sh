@@ -4,8 +4,8 @@
 # Run as root (or with sudo). Installs what the package depends on with apt-get first, then
 # the package with dpkg -i; runs the installed `dossier --version`, an import of the corpus
 # (articles and both analysts' tags), `stats`, two exports, and the window offscreen for a few
-# seconds, which must stay up and print nothing on stderr; then removes the package and
-# checks that nothing of it is left. Exits non-zero, saying what failed, at the first fault.
+# seconds, which must stay up and print nothing on stderr, and every other command once;
+# then removes the package and checks that nothing of it is left. Exits non-zero, saying what failed, at the first fault.
 set -euo pipefail
 deb=$(realpath "$1")
 corpus=$(realpath "$2")
@@ -57,6 +57,27 @@ dossier --db "$project" export --format labelstudio -o "$work/a.labelstudio.json
 [ -s "$work/a.spacy" ] || fail "the spaCy export is empty"
 python3 -c "import json,sys; tasks=json.load(open(sys.argv[1])); assert len(tasks) == 5, len(tasks)" \
   "$work/a.labelstudio.json" || fail "the Label Studio export does not hold the 5 articles"
+
+# --- every other command: lists, search, history, agreement, actors, suggestions, spaCy's
+# trainer and a trained model, and the team commands' answer on SQLite ----------------------
+run() { "$@" >"$work/out.txt" 2>"$work/err.txt" || fail "$* failed: $(cat "$work/err.txt")"; }
+run dossier --db "$project" documents
+grep -q "Repeated US strikes" "$work/out.txt" || fail "documents does not list the first article"
+run dossier --db "$project" search Iran --json
+[ "$(wc -l <"$work/out.txt")" -gt 10 ] || fail "search found too few hits of Iran"
+run dossier --db "$project" history --json
+grep -q '"kind": "span"' "$work/out.txt" || fail "history holds no span"
+run dossier --db "$project" agreement analyst_a analyst_b
+grep -q "agreement of analyst_a, analyst_b" "$work/out.txt" || fail "agreement: $(cat "$work/out.txt")"
+run dossier --db "$project" actors --suggest --json
+run dossier --db "$project" suggest --annotator rules
+grep -q "suggestion(s) added" "$work/out.txt" || fail "suggest: $(cat "$work/out.txt")"
+run dossier --db "$project" train -o "$work/model" --epochs 2 --annotator analyst_a
+[ -f "$work/model/config.cfg" ] || fail "train wrote no spaCy pipeline"
+run dossier --db "$project" suggest --model "$work/model" --annotator model
+if dossier --db "$project" team list 2>"$work/err.txt"; then fail "team list on SQLite succeeded"; fi
+grep -q "a team needs a PostgreSQL project" "$work/err.txt" || fail "team list: $(cat "$work/err.txt")"
+echo "== smoke: documents, search, history, agreement, actors, suggest, train, team: all ran"
 
 # --- the window, offscreen: it must paint, stay up and print nothing on stderr -------------
 shown=$(QT_QPA_PLATFORM=offscreen DOSSIER_QUIT_WHEN_SHOWN=1 timeout 60 dossier --db "$project" 2>"$work/shown.err")
