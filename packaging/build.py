@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "packaging" / "dossier.spec"
+# Qt modules that must not be in the bundle (Dossier uses Core, Gui, Widgets and Svg).
+LEFT_OUT = ("Qml", "Quick", "WebEngine", "3D", "Network", "Pdf", "Multimedia", "Sql", "Test")
 
 
 def folder_size(folder: Path) -> int:
@@ -57,7 +59,17 @@ def bundle(out: Path, work: Path) -> Path:
         check=True,
         cwd=ROOT,
     )
-    return out / "dossier"
+    folder = out / "dossier"
+    unwanted = sorted(
+        path.name
+        for path in folder.rglob("*Qt6*")
+        if path.name.startswith(
+            tuple(f"{prefix}Qt6{module}" for prefix in ("lib", "") for module in LEFT_OUT)
+        )
+    )
+    if unwanted:
+        raise SystemExit(f"build.py: Qt modules Dossier leaves out are in the bundle: {unwanted}")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
